@@ -1,0 +1,5 @@
+"""Allow ``python -m metawatch``."""
+
+from metawatch.cli import main
+
+main()

@@ -1,0 +1,213 @@
+"""Mail + rules -> Classification: kind, platform, language, rule id, cues, authenticity."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from metawatch import auth
+from metawatch.models import (
+    AI_KINDS,
+    Authenticity,
+    AuthVerdict,
+    Classification,
+    Cue,
+    Kind,
+    Mail,
+    Platform,
+)
+from metawatch.rules import CueGroup, LanguagePack, Rule, RuleSet, fold, load_rules
+
+DETECT_WINDOW = 20_000  # characters of folded text used to detect the language
+SURE_HITS = 8  # function-word hits below which the language counts as unsure
+_WORDS = re.compile(r"[a-z]+")
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_FWD_FIELD = re.compile(
+    r"^\W{0,2}(from|von|de|van|da|od|to|an|a|aan|para|do|subject|betreff|objet|onderwerp"
+    r"|oggetto|asunto|temat|assunto)\s?:\s*(.*)$",
+    re.I,
+)
+_FWD_NAMES = {
+    "from": ("from", "von", "de", "van", "da", "od"),
+    "to": ("to", "an", "a", "aan", "para", "do"),
+    "subject": ("subject", "betreff", "objet", "onderwerp", "oggetto", "asunto", "temat", "assunto"),
+}
+
+
+@dataclass
+class _Matcher:
+    """Lazily evaluated cue groups of one language over one mail's folded text."""
+
+    text: str
+    subject: str
+    groups: dict[str, CueGroup]
+    cache: dict[str, str | None] = field(default_factory=dict)
+
+    def fired(self, name: str) -> str | None:
+        if name not in self.cache:
+            group = self.groups[name]
+            self.cache[name] = group.find(self.subject if group.field == "subject" else self.text)
+        return self.cache[name]
+
+    def holds(self, rule: Rule) -> bool:
+        if not all(self.fired(g) for g in rule.all) or any(self.fired(g) for g in rule.none):
+            return False
+        return sum(1 for g in rule.any if self.fired(g)) >= rule.min_any
+
+    def cues(self, rule: Rule) -> tuple[Cue, ...]:
+        return tuple(Cue(g, c) for g in (*rule.all, *rule.any) if (c := self.fired(g)))
+
+
+class Classifier:
+    """Classifies parsed mails with one loaded rule set; build once, call for every mail."""
+
+    def __init__(self, rules: RuleSet | None = None, trusted: tuple[str, ...] = ()) -> None:
+        self.rules = rules or load_rules()
+        s = self.rules.senders
+        self.senders = auth.Senders(
+            domains=dict(s["domains"]),
+            brands=tuple(s["lookalike"]["brands"]),
+            labels=tuple(s["lookalike"]["labels"]),
+            trusted=tuple(s["trust"]["authserv_ids"]) + tuple(t.lower() for t in trusted),
+        )
+        self.common = {g.name: g for g in self.rules.common}
+
+    def classify(self, mail: Mail) -> Classification:
+        """Decide what a mail is; never raises for any parsed mail."""
+        if mail.error:
+            return Classification(Kind.UNPARSEABLE, "parse.error", self.rules.version)
+        domain = mail.from_addr.rpartition("@")[2]
+        if self.senders.meta_domain(domain):
+            verdict = auth.verdict(mail.from_addr, mail.auth_results, self.senders)
+            return self._content(mail, verdict)
+        inner = self._forwarded(mail)
+        if inner is not None:
+            forwarded = AuthVerdict(Authenticity.NONE, "forwarded: outer headers prove nothing")
+            return replace(self._content(inner, forwarded), forwarded=True)
+        if self.senders.looks_like_meta(domain) or self._brand_name(mail.from_name):
+            result = self._content(mail, auth.verdict(mail.from_addr, (), self.senders))
+            if result.kind in AI_KINDS:
+                reason = f"not a Meta domain ({domain}) but poses as Meta"
+                return replace(result, auth=AuthVerdict(Authenticity.FAIL, reason))
+        return Classification(Kind.NOT_META, "sender.not_meta", self.rules.version)
+
+    def _content(self, mail: Mail, verdict: AuthVerdict) -> Classification:
+        text = fold("\n".join((mail.subject, mail.text, *(link.url for link in mail.links))))
+        subject = fold(mail.subject)
+        decided = None
+        for pack in self._packs(text):
+            matcher = _Matcher(text, subject, {**self.common, **{g.name: g for g in pack.groups}})
+            rule = next((r for r in self.rules.rules if matcher.holds(r)), None)
+            if rule is not None:
+                decided = (pack, rule, matcher)
+                break
+        pack = decided[0] if decided else self._packs(text)[0]
+        kind, rule_id, cues = Kind.OTHER_META, "meta.other", ()
+        if decided:
+            kind, rule_id, cues = Kind(decided[1].kind), decided[1].id, decided[2].cues(decided[1])
+        return Classification(
+            kind=kind,
+            rule=rule_id,
+            rules_version=self.rules.version,
+            platform=self._platform(mail, text),
+            language=pack.language,
+            cues=cues,
+            auth=verdict,
+            handle=self._handle(text),
+            objection_link=self._objection_link(mail, pack),
+            evidence=_snippet(f"{mail.subject}\n{mail.text}", text, cues),
+            recipients=mail.recipients,
+        )
+
+    def _packs(self, text: str) -> list[LanguagePack]:
+        """The detected language's pack; every pack, best first, when detection is unsure."""
+        words = _WORDS.findall(text[:DETECT_WINDOW])
+        scored = sorted(
+            ((sum(1 for w in words if w in p.detect), p) for p in self.rules.packs),
+            key=lambda sp: -sp[0],
+        )
+        best, second = scored[0][0], scored[1][0]
+        if best >= SURE_HITS and second < 0.75 * best:
+            return [scored[0][1]]
+        return [p for _, p in scored]
+
+    def _platform(self, mail: Mail, text: str) -> Platform | None:
+        domain = mail.from_addr.rpartition("@")[2]
+        listed = self.senders.meta_domain(domain)
+        if listed and self.senders.domains[listed]:
+            return Platform(self.senders.domains[listed])
+        counts = {p: text.count(p.value) for p in Platform}
+        best = max(counts, key=lambda p: counts[p])
+        return best if counts[best] else None
+
+    def _handle(self, text: str) -> str | None:
+        m = self.common["greeting"].regex.search(text[:3000])
+        return m.group("handle") if m else None
+
+    def _objection_link(self, mail: Mail, pack: LanguagePack) -> str | None:
+        by_text = next(g for g in pack.groups if g.name == "object_link_text")
+        for link in mail.links:
+            if self.common["objection_link"].find(link.url.lower()) or by_text.find(fold(link.text)):
+                return link.url
+        return None
+
+    def _forwarded(self, mail: Mail) -> Mail | None:
+        """The Meta mail inside a forward: an attached original or an inline forward block."""
+        for attached in mail.attached:
+            if self.senders.meta_domain(attached.from_addr.rpartition("@")[2]):
+                return replace(attached, to=attached.to or mail.to, auth_results=())
+        marker = self.common["forward_marker"].regex.search(fold(mail.text))
+        if marker is None:
+            return None
+        fields, body = _forward_block(mail.text[marker.end() :])
+        sender = _ADDRESS.search(fields.get("from", ""))
+        if not sender or not self.senders.meta_domain(sender.group(0).rpartition("@")[2]):
+            return None
+        to = tuple(a.lower() for a in _ADDRESS.findall(fields.get("to", "")))
+        return replace(
+            mail,
+            from_addr=sender.group(0).lower(),
+            subject=fields.get("subject", mail.subject),
+            to=to or mail.to,
+            delivered_to=(),
+            x_original_to=(),
+            text=body,
+            auth_results=(),
+            attached=(),
+        )
+
+    @staticmethod
+    def _brand_name(name: str) -> bool:
+        return bool(re.search(r"\b(facebook|instagram|meta|whatsapp)\b", name, re.I))
+
+
+def _forward_block(text: str) -> tuple[dict[str, str], str]:
+    """Header fields of an inline forward ("From: …", "Von: …") and the text after them."""
+    fields: dict[str, str] = {}
+    lines = text.lstrip("-\n ").split("\n")
+    consumed = 0
+    for consumed, line in enumerate(lines[:15]):  # noqa: B007 - consumed is used below
+        m = _FWD_FIELD.match(line.strip())
+        if m:
+            name = next((k for k, v in _FWD_NAMES.items() if m.group(1).lower() in v), None)
+            if name and name not in fields:
+                fields[name] = m.group(2)
+        elif fields and not line.strip():
+            break
+    return fields, "\n".join(lines[consumed:])
+
+
+def _snippet(original: str, folded: str, cues: tuple[Cue, ...]) -> str:
+    """A short quote of the original text around the first cue, for reports."""
+    pos = folded.find(cues[0].text) if cues else -1
+    if pos < 0:
+        return " ".join(original[:200].split())
+    pos = min(pos, len(original))  # folding may shift offsets a little (ß -> ss)
+    return " ".join(original[max(0, pos - 80) : pos + len(cues[0].text) + 120].split())
+
+
+def iter_cue_lines(result: Classification) -> Iterator[str]:
+    """Human-readable lines for ``metawatch explain``."""
+    for cue in result.cues:
+        yield f"{cue.group}: “{cue.text}”"

@@ -1,0 +1,265 @@
+"""The command line: parses options, builds collaborators, calls the core, renders, maps errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from metawatch import __version__
+from metawatch.errors import ExitCode, MetawatchError, UsageError
+from metawatch.models import Kind, Platform, State
+
+log = logging.getLogger("metawatch")
+_debug = False
+
+STATE_EXIT = {State.UNPROTECTED: ExitCode.CRITICAL, State.REJECTED: ExitCode.CRITICAL,
+              State.PENDING: ExitCode.WARNING, State.PROTECTED: ExitCode.OK}  # fmt: skip
+
+
+class Context:
+    """What every command may need, built lazily so --help and --version stay fast."""
+
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+        self._store: Any = None
+
+    def store(self) -> Any:
+        """The opened store (created on first use)."""
+        if self._store is None:
+            from metawatch.store import Store, database_url
+
+            self._store = Store.open(database_url(self.db or default_db()))
+        return self._store
+
+
+def default_db() -> str:
+    """The database file in the platform's user data folder."""
+    from platformdirs import user_data_path
+
+    return str(user_data_path("metawatch") / "metawatch.db")
+
+
+def _forms() -> dict[str, str]:
+    from metawatch.rules import load_rules
+
+    return dict(load_rules().senders["forms"])
+
+
+def emit_json(obj: Any) -> None:
+    """One JSON document or line on stdout."""
+    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="metawatch")
+@click.option("--db", envvar="METAWATCH_DB", metavar="PATH|URL",
+              help="Database file or URL [env: METAWATCH_DB; default: the user data folder].")
+@click.option("--debug", is_flag=True, envvar="METAWATCH_DEBUG", help="Log details and show tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
+    """Tells you, per account, whether Meta may train its AI on your data.
+
+    Scan mail for Meta's AI-training notices and objection replies, then ask `metawatch status`.
+    """  # fmt: skip
+    global _debug
+    _debug = debug
+    logging.basicConfig(format="metawatch: %(levelname)s: %(message)s")
+    log.setLevel(logging.DEBUG if debug else logging.WARNING)
+    ctx.obj = Context(db)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, metavar="[SOURCE]...")
+@click.option("--dry-run", is_flag=True, help="Classify and report, but write nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
+@click.pass_obj
+def scan(obj: Context, sources: tuple[str, ...], dry_run: bool, quiet: bool) -> None:
+    """Scan mail: an .eml file, a folder of them, an mbox file or a Maildir."""
+    from metawatch.classify import Classifier
+    from metawatch.pipeline import Scanner
+    from metawatch.sources.files import FileSource
+
+    if not sources:
+        raise UsageError("give at least one SOURCE to scan (an .eml file, folder, mbox or Maildir)")
+    opened = [FileSource(s) for s in sources]
+    summary = Scanner(None if dry_run else obj.store(), Classifier()).scan(opened)
+    if quiet:
+        return
+    prefix = "dry run: " if dry_run else ""
+    click.echo(f"{prefix}scanned {summary.seen} mails: {summary.new} new, {summary.known} already known")
+    for kind in Kind:
+        if summary.by_kind[kind.value]:
+            click.echo(f"  {kind.value:<20} {summary.by_kind[kind.value]}")
+    for a in summary.discovered:
+        click.echo(f"discovered account: {a.platform.value} {', '.join(a.emails)}"
+                   f"{' (' + a.handle + ')' if a.handle else ''}")  # fmt: skip
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--check", is_flag=True, help="Print one Nagios-style line (for monitoring).")
+@click.pass_obj
+def status(obj: Context, as_json: bool, check: bool) -> int:
+    """Per account: protected or not. Exit 0 fine, 1 warning, 2 critical."""
+    from metawatch import pipeline, report
+    from metawatch import status as st
+
+    statuses = pipeline.report(obj.store())
+    worst = st.overall(statuses)
+    forms = _forms()
+    if as_json:
+        emit_json([report.status_json(s, forms) for s in statuses])
+    elif check:
+        counts = {state: sum(1 for s in statuses if s.state is state) for state in State}
+        parts = ", ".join(f"{n} {state.value}" for state, n in counts.items() if n)
+        label = {ExitCode.OK: "OK", ExitCode.WARNING: "WARNING", ExitCode.CRITICAL: "CRITICAL"}
+        click.echo(f"METAWATCH {label[STATE_EXIT[worst]]} - {parts or 'no accounts'}")
+    elif statuses:
+        click.echo(report.table(report.STATUS_HEADERS, report.status_rows(statuses, forms),
+                                widths={2: 40, 7: 70}))  # fmt: skip
+    else:
+        click.echo("no accounts yet: run `metawatch scan SOURCE` or `metawatch accounts add`")
+    return int(STATE_EXIT[worst])
+
+
+@cli.group()
+def accounts() -> None:
+    """The Meta accounts you want watched."""
+
+
+@accounts.command("add")
+@click.option("--platform", required=True, type=click.Choice([p.value for p in Platform]))
+@click.option("--email", "emails", required=True, multiple=True, help="Login address (repeatable).")
+@click.option("--handle", help="User name, as Meta greets you (\"Hi anna_s_fotos,\").")
+@click.option("--label", help="Your own name for the account.")
+@click.pass_obj
+def accounts_add(obj: Context, platform: str, emails: tuple[str, ...], handle: str | None,
+                 label: str | None) -> None:  # fmt: skip
+    """Add an account."""
+    bad = [e for e in emails if "@" not in e or any(c.isspace() for c in e.strip())]
+    if bad:
+        raise UsageError(f"not an email address: {bad[0]!r}")
+    a = obj.store().add_account(Platform(platform), emails, handle, label)
+    click.echo(f"added account {a.id}: {a.platform.value} {', '.join(a.emails)}")
+
+
+@accounts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def accounts_list(obj: Context, as_json: bool) -> None:
+    """List accounts, known and discovered."""
+    from metawatch import report
+
+    rows = obj.store().accounts()
+    if as_json:
+        emit_json([{"id": a.id, "platform": a.platform.value, "emails": list(a.emails),
+                    "handle": a.handle, "label": a.label, "discovered": a.discovered} for a in rows])  # fmt: skip
+        return
+    click.echo(report.table(("id", "platform", "emails", "handle", "label", "origin"),
+                            [[a.id, a.platform.value, ", ".join(a.emails), a.handle or "-",
+                              a.label or "-", "discovered" if a.discovered else "added"] for a in rows]))  # fmt: skip
+
+
+@accounts.command("remove")
+@click.argument("account_id", type=int)
+@click.pass_obj
+def accounts_remove(obj: Context, account_id: int) -> None:
+    """Remove an account (its mails stay stored)."""
+    obj.store().remove_account(account_id)
+    click.echo(f"removed account {account_id}")
+
+
+@cli.command()
+@click.option("--kind", type=click.Choice([k.value for k in Kind]), help="Only this kind.")
+@click.option("--account", "account_id", type=int, help="Only mails of this account id.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, one object per line.")
+@click.pass_obj
+def messages(obj: Context, kind: str | None, account_id: int | None, as_json: bool) -> None:
+    """The classified Meta mails."""
+    from metawatch import report
+
+    records = obj.store().messages(kind=kind, account_id=account_id)
+    if as_json:
+        for m in records:
+            emit_json(report.message_json(m))
+        return
+    click.echo(report.table(report.MESSAGE_HEADERS, report.message_rows(records), widths={7: 70}))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def classify(files: tuple[str, ...], as_json: bool) -> None:
+    """Classify mail files without a database."""
+    from metawatch import parsing, report
+    from metawatch.classify import Classifier
+    from metawatch.sources.files import FileSource
+
+    classifier = Classifier()
+    rows = []
+    for source in [FileSource(f) for f in files]:
+        for batch in source.batches():
+            for raw in batch:
+                mail = parsing.parse(raw.data)
+                result = classifier.classify(mail)
+                name = raw.key.split(":", 1)[1]
+                if as_json:
+                    emit_json(report.classification_json(name, mail, result))
+                else:
+                    rows.append([name, result.kind.value, result.platform or "-",
+                                 result.language or "-", result.authenticity.value, result.rule])  # fmt: skip
+    if not as_json:
+        click.echo(report.table(("file", "kind", "platform", "lang", "auth", "rule"), rows))
+
+
+@cli.command()
+@click.argument("target", metavar="FILE|ID")
+@click.pass_obj
+def explain(obj: Context, target: str) -> None:
+    """Why a mail (a file, or a stored message id) got its kind."""
+    from metawatch import explain as ex
+
+    if target.isdigit():
+        lines = ex.explain_record(obj.store().message(int(target)))
+    else:
+        lines = ex.explain_file(target)
+    click.echo("\n".join(lines))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the CLI and turn every outcome into a documented exit code."""
+    try:
+        code = cli.main(args=argv, prog_name="metawatch", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        code = e.exit_code
+    except click.UsageError as e:
+        e.show()
+        code = ExitCode.USAGE
+    except click.ClickException as e:
+        e.show()
+        code = ExitCode.USAGE
+    except click.Abort:
+        click.echo("metawatch: aborted", err=True)
+        code = 130
+    except MetawatchError as e:
+        code = _fail(e, e.exit_code)
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as e:  # deliberate: a bug must still end in one line and code 70
+        code = _fail(e, ExitCode.SOFTWARE, prefix="internal error: ")
+    sys.exit(int(code or 0))
+
+
+def _fail(error: BaseException, code: int, prefix: str = "") -> int:
+    if _debug:
+        traceback.print_exception(error)
+    from metawatch.report import safe
+
+    click.echo(f"metawatch: error: {prefix}{safe(error)}", err=True)
+    return code

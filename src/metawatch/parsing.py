@@ -1,0 +1,176 @@
+"""Raw bytes -> Mail: the only importer of mail-parser and bs4. Never raises on bad input."""
+
+from __future__ import annotations
+
+import email.errors
+import email.header
+import email.utils
+import hashlib
+import logging
+import re
+import warnings
+from collections.abc import Iterable
+from datetime import datetime
+from email.message import Message
+from typing import Any
+
+from metawatch.models import Link, Mail
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 200_000  # characters of body text kept for classification
+MAX_HTML = 2_000_000  # bytes of HTML handed to the HTML parser
+MAX_ATTACHED_DEPTH = 2  # forwarded mails inside forwarded mails
+
+# Invisible characters that break phrase matching: soft hyphen, zero-width
+# space/joiners, word joiner, BOM, combining grapheme joiner (preheader padding).
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u034f\u180e"), None)
+_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+# Hidden preheaders and tracking blocks: styles a mail client renders invisibly.
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|max-height\s*:\s*0|mso-hide\s*:\s*all"
+    r"|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])",
+    re.I,
+)
+
+
+_BLOCKS = ["p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table", "blockquote"]
+
+
+def parse(raw: bytes, depth: int = 0) -> Mail:
+    """Parse one message; a mail that cannot be parsed comes back with ``error`` set."""
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        return _parse(raw, digest, depth)
+    except Exception as exc:  # deliberate: any input must become a record, never a crash
+        log.debug("unparseable mail %s", digest, exc_info=True)
+        return Mail(sha256=digest, size=len(raw), error=f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _parse(raw: bytes, digest: str, depth: int) -> Mail:
+    import mailparser
+
+    if not raw.strip():
+        raise ValueError("empty message")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = mailparser.parse_from_bytes(raw)
+    msg: Message = parsed.message
+    if not msg.keys():
+        raise ValueError("no mail headers found")
+    html = "\n".join(parsed.text_html)
+    html_text, links = html_to_text(html) if html else ("", ())
+    plain = "\n".join(parsed.text_plain)
+    return Mail(
+        sha256=digest,
+        size=len(raw),
+        message_id=header(msg, "Message-ID").strip(),
+        subject=clean_text(header(msg, "Subject")),
+        from_addr=_first(addresses(msg, "From")),
+        from_name=_display_name(header(msg, "From")),
+        to=addresses(msg, "To"),
+        cc=addresses(msg, "Cc"),
+        delivered_to=addresses(msg, "Delivered-To"),
+        x_original_to=addresses(msg, "X-Original-To"),
+        date=_date(header(msg, "Date")),
+        auth_results=tuple(header_all(msg, "Authentication-Results")),
+        text=_body_text(plain, html_text),
+        links=links,
+        attached=_attached(msg, depth),
+    )
+
+
+def header_all(msg: Message, name: str) -> list[str]:
+    """Every value of a header, RFC 2047 decoded and unfolded, in order (topmost first)."""
+    return [_decode(v) for v in msg.get_all(name, [])]
+
+
+def header(msg: Message, name: str) -> str:
+    """The first value of a header, decoded, or ''."""
+    values = header_all(msg, name)
+    return values[0] if values else ""
+
+
+def addresses(msg: Message, name: str) -> tuple[str, ...]:
+    """Lower-cased addresses of an address header."""
+    pairs = email.utils.getaddresses(header_all(msg, name))
+    return tuple(a.strip().lower() for _, a in pairs if "@" in a)
+
+
+def _decode(value: Any) -> str:
+    text = str(value)
+    try:
+        text = str(email.header.make_header(email.header.decode_header(text)))
+    except (UnicodeError, LookupError, ValueError, email.errors.HeaderParseError):
+        pass  # keep the raw form: RFC 2047 garbage must not lose the header
+    return " ".join(text.replace("\x00", "").split())
+
+
+def _first(values: tuple[str, ...]) -> str:
+    return values[0] if values else ""
+
+
+def _display_name(value: str) -> str:
+    return email.utils.parseaddr(value)[0].strip()
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        return email.utils.parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _attached(msg: Message, depth: int) -> tuple[Mail, ...]:
+    """Mails attached as message/rfc822 (forwards as attachment), parsed in turn."""
+    if depth >= MAX_ATTACHED_DEPTH:
+        return ()
+    found = []
+    for part in msg.walk():
+        if part.get_content_type() != "message/rfc822":
+            continue
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if isinstance(inner, Message):
+            found.append(parse(inner.as_bytes(), depth + 1))
+    return tuple(found)
+
+
+def _body_text(plain: str, html_text: str) -> str:
+    """Prefer the HTML's text (what the user saw); fall back to text/plain."""
+    text = html_text if len(html_text.strip()) >= len(plain.strip()) // 2 else plain
+    return clean_text(text)[:MAX_TEXT]
+
+
+def clean_text(text: str) -> str:
+    """Remove invisible characters and collapse runs of spaces and blank lines."""
+    text = text.translate(_INVISIBLE).replace("\r", "").replace("\x00", "")
+    text = _SPACES.sub(" ", text)
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def html_to_text(html: str) -> tuple[str, tuple[Link, ...]]:
+    """Visible text of an HTML body and the links in it."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html[:MAX_HTML], "lxml")
+    for tag in soup(["script", "style", "head", "title", "template"]):
+        tag.decompose()
+    for tag in soup.find_all(style=_HIDDEN_STYLE):
+        tag.decompose()
+    for tag in soup.find_all(class_=re.compile("preheader|preview", re.I)):
+        tag.decompose()
+    links = tuple(_links(soup.find_all("a", href=True)))
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for block in soup.find_all(_BLOCKS):
+        block.append("\n")
+    return soup.get_text(" "), links
+
+
+def _links(anchors: Iterable[Any]) -> Iterable[Link]:
+    for a in anchors:
+        href = str(a.get("href", "")).strip()
+        if href.startswith(("http://", "https://")):
+            yield Link(url=href, text=clean_text(a.get_text(" "))[:200])

@@ -1,0 +1,1 @@
+"""Mail sources: files, folders, mbox, Maildir and IMAP behind one interface."""

@@ -1,0 +1,88 @@
+"""Local mail: one .eml file, a folder of them (recursive), an mbox file, or a Maildir."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mailbox
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+
+from metawatch.errors import SourceError, SourceNotFound
+from metawatch.models import RawMail
+
+log = logging.getLogger(__name__)
+BATCH = 200
+MAIL_SUFFIXES = (".eml", ".msg.eml", ".mail")
+
+
+class FileSource:
+    """A path on disk; what kind of mail store it is is decided by looking at it."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        if not self.path.exists():
+            raise SourceNotFound(f"no such file or folder: {self.path}")
+        self.path = self.path.resolve()
+        self.name = str(self.path)
+
+    def batches(self) -> Iterator[Sequence[RawMail]]:
+        """The messages in batches of up to BATCH."""
+        it = iter(self._messages())
+        while batch := list(islice(it, BATCH)):
+            yield batch
+
+    def done(self, batch: Sequence[RawMail]) -> None:
+        """Files need no cursor: known keys are skipped by the store."""
+
+    def _messages(self) -> Iterator[RawMail]:
+        if self.path.is_dir():
+            return _maildir(self.path) if is_maildir(self.path) else _folder(self.path)
+        return _mbox(self.path) if is_mbox(self.path) else iter([_eml(self.path)])
+
+
+def is_maildir(path: Path) -> bool:
+    """A Maildir has cur/, new/ and tmp/ folders."""
+    return all((path / sub).is_dir() for sub in ("cur", "new"))
+
+
+def is_mbox(path: Path) -> bool:
+    """An mbox file starts with a 'From ' separator line."""
+    with path.open("rb") as f:
+        return f.read(5) == b"From "
+
+
+def _eml(path: Path) -> RawMail:
+    try:
+        return RawMail(key=f"file:{path}", data=path.read_bytes())
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror}") from e
+
+
+def _folder(root: Path) -> Iterator[RawMail]:
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.name.lower().endswith(MAIL_SUFFIXES):
+            yield _eml(path)
+        elif path.is_dir() and is_maildir(path):
+            yield from _maildir(path)
+
+
+def _mbox(path: Path) -> Iterator[RawMail]:
+    box = mailbox.mbox(path, create=False)
+    try:
+        for key in box.iterkeys():
+            data = box.get_bytes(key)
+            # Content, not position, names a message: an mbox rewritten by a mail client keeps it.
+            yield RawMail(key=f"mbox:{path}#{hashlib.sha256(data).hexdigest()[:32]}", data=data)
+    finally:
+        box.close()
+
+
+def _maildir(path: Path) -> Iterator[RawMail]:
+    box = mailbox.Maildir(path, factory=None, create=False)
+    for key in sorted(box.iterkeys()):
+        try:
+            yield RawMail(key=f"maildir:{path}/{key}", data=box.get_bytes(key))
+        except (OSError, KeyError):
+            log.warning("message %s vanished from %s during the scan", key, path)

@@ -1,0 +1,51 @@
+"""A tiny named-migration runner: each step runs once, in order, and bumps the schema version."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, text
+from sqlmodel import SQLModel
+
+from metawatch.store.tables import MetaRow
+
+Step = Callable[[Connection], None]
+
+
+def _create_tables(conn: Connection) -> None:
+    SQLModel.metadata.create_all(conn)
+
+
+# (version, name, step). Append new steps; never edit or reorder a released one.
+MIGRATIONS: list[tuple[int, str, Step]] = [
+    (1, "create tables", _create_tables),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(conn: Connection) -> int:
+    """The schema version stored in the database, 0 for a new one."""
+    MetaRow.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+    row = conn.execute(text("SELECT value FROM metawatch_meta WHERE key = 'schema_version'"))
+    value = row.scalar()
+    return int(value) if value is not None else 0
+
+
+def upgrade(conn: Connection) -> list[str]:
+    """Apply every pending step; returns the names of the steps applied."""
+    version = current_version(conn)
+    applied = []
+    for number, name, step in MIGRATIONS:
+        if number > version:
+            step(conn)
+            _set_version(conn, number)
+            applied.append(name)
+    return applied
+
+
+def _set_version(conn: Connection, number: int) -> None:
+    conn.execute(text("DELETE FROM metawatch_meta WHERE key = 'schema_version'"))
+    conn.execute(
+        text("INSERT INTO metawatch_meta (key, value) VALUES ('schema_version', :v)"),
+        {"v": str(number)},
+    )
