@@ -29,9 +29,11 @@ def match_account(
     """The account a mail was sent to; the greeting's handle breaks ties."""
     wanted = {normalize_address(r) for r in recipients}
     candidates = [
-        a for a in accounts if wanted & {normalize_address(e) for e in a.emails}
+        a
+        for a in accounts
+        if wanted & {normalize_address(e) for e in a.emails}
         and (platform is None or a.platform == platform)
-    ]  # fmt: skip
+    ]
     if len(candidates) > 1 and handle:
         by_handle = [a for a in candidates if a.handle and a.handle.lower() == handle.lower()]
         candidates = by_handle or candidates

@@ -25,13 +25,24 @@ _WORDS = re.compile(r"[a-z]+")
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _FWD_FIELD = re.compile(
     r"^\W{0,2}(from|von|de|van|da|od|to|an|a|aan|para|do|subject|betreff|objet|onderwerp"
-    r"|oggetto|asunto|temat|assunto)\s?:\s*(.*)$",
+    r"|oggetto|asunto|temat|assunto|date|datum|gesendet|sent|envoy\w*|data|fecha|verzonden|wys\w+"
+    r"|enviado|inviato|cc|kopie)\s?:\s*(.*)$",
     re.I,
 )
+_BRAND_PLATFORM = {p.value: p for p in Platform}
 _FWD_NAMES = {
     "from": ("from", "von", "de", "van", "da", "od"),
     "to": ("to", "an", "a", "aan", "para", "do"),
-    "subject": ("subject", "betreff", "objet", "onderwerp", "oggetto", "asunto", "temat", "assunto"),
+    "subject": (
+        "subject",
+        "betreff",
+        "objet",
+        "onderwerp",
+        "oggetto",
+        "asunto",
+        "temat",
+        "assunto",
+    ),
 }
 
 
@@ -103,7 +114,7 @@ class Classifier:
                 decided = (pack, rule, matcher)
                 break
         pack = decided[0] if decided else self._packs(text)[0]
-        kind, rule_id, cues = Kind.OTHER_META, "meta.other", ()
+        kind, rule_id, cues = Kind.OTHER_META, "meta.other", tuple[Cue, ...]()
         if decided:
             kind, rule_id, cues = Kind(decided[1].kind), decided[1].id, decided[2].cues(decided[1])
         return Classification(
@@ -137,6 +148,8 @@ class Classifier:
         listed = self.senders.meta_domain(domain)
         if listed and self.senders.domains[listed]:
             return Platform(self.senders.domains[listed])
+        if not listed and (brand := self._brand_name(mail.from_name)):
+            return _BRAND_PLATFORM.get(brand)
         counts = {p: text.count(p.value) for p in Platform}
         best = max(counts, key=lambda p: counts[p])
         return best if counts[best] else None
@@ -148,7 +161,9 @@ class Classifier:
     def _objection_link(self, mail: Mail, pack: LanguagePack) -> str | None:
         by_text = next(g for g in pack.groups if g.name == "object_link_text")
         for link in mail.links:
-            if self.common["objection_link"].find(link.url.lower()) or by_text.find(fold(link.text)):
+            if self.common["objection_link"].find(link.url.lower()) or by_text.find(
+                fold(link.text)
+            ):
                 return link.url
         return None
 
@@ -178,24 +193,24 @@ class Classifier:
         )
 
     @staticmethod
-    def _brand_name(name: str) -> bool:
-        return bool(re.search(r"\b(facebook|instagram|meta|whatsapp)\b", name, re.I))
+    def _brand_name(name: str) -> str | None:
+        m = re.search(r"\b(facebook|instagram|meta|whatsapp|threads)\b", name, re.I)
+        return m.group(1).lower() if m else None
 
 
 def _forward_block(text: str) -> tuple[dict[str, str], str]:
     """Header fields of an inline forward ("From: …", "Von: …") and the text after them."""
     fields: dict[str, str] = {}
-    lines = text.lstrip("-\n ").split("\n")
-    consumed = 0
-    for consumed, line in enumerate(lines[:15]):  # noqa: B007 - consumed is used below
+    lines = text.split("\n")
+    start = 0
+    for start, line in enumerate(lines[:20]):  # noqa: B007 - the loop index is the body start
         m = _FWD_FIELD.match(line.strip())
+        if m is None and fields:
+            break  # the first line after the header block starts the forwarded body
         if m:
-            name = next((k for k, v in _FWD_NAMES.items() if m.group(1).lower() in v), None)
-            if name and name not in fields:
-                fields[name] = m.group(2)
-        elif fields and not line.strip():
-            break
-    return fields, "\n".join(lines[consumed:])
+            name = next((k for k, v in _FWD_NAMES.items() if m.group(1).lower() in v), "other")
+            fields.setdefault(name, m.group(2))
+    return fields, "\n".join(lines[start:])
 
 
 def _snippet(original: str, folded: str, cues: tuple[Cue, ...]) -> str:

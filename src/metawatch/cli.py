@@ -18,8 +18,21 @@ from metawatch.models import Kind, Platform, State
 log = logging.getLogger("metawatch")
 _debug = False
 
-STATE_EXIT = {State.UNPROTECTED: ExitCode.CRITICAL, State.REJECTED: ExitCode.CRITICAL,
-              State.PENDING: ExitCode.WARNING, State.PROTECTED: ExitCode.OK}  # fmt: skip
+STATE_EXIT = {
+    State.UNPROTECTED: ExitCode.CRITICAL,
+    State.REJECTED: ExitCode.CRITICAL,
+    State.PENDING: ExitCode.WARNING,
+    State.PROTECTED: ExitCode.OK,
+}
+
+
+class _EchoHandler(logging.Handler):
+    """Log records as one line each on the current stderr (so tests and pipes see them)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from metawatch.report import safe
+
+        click.echo(f"metawatch: {record.levelname.lower()}: {safe(record.getMessage())}", err=True)
 
 
 class Context:
@@ -58,18 +71,26 @@ def emit_json(obj: Any) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="metawatch")
-@click.option("--db", envvar="METAWATCH_DB", metavar="PATH|URL",
-              help="Database file or URL [env: METAWATCH_DB; default: the user data folder].")
-@click.option("--debug", is_flag=True, envvar="METAWATCH_DEBUG", help="Log details and show tracebacks.")
+@click.option(
+    "--db",
+    envvar="METAWATCH_DB",
+    metavar="PATH|URL",
+    help="Database file or URL [env: METAWATCH_DB; default: the user data folder].",
+)
+@click.option(
+    "--debug", is_flag=True, envvar="METAWATCH_DEBUG", help="Log details and show tracebacks."
+)
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
     """Tells you, per account, whether Meta may train its AI on your data.
 
     Scan mail for Meta's AI-training notices and objection replies, then ask `metawatch status`.
-    """  # fmt: skip
+    """
     global _debug
     _debug = debug
-    logging.basicConfig(format="metawatch: %(levelname)s: %(message)s")
+    if not log.handlers:
+        log.addHandler(_EchoHandler())
+        log.propagate = False
     log.setLevel(logging.DEBUG if debug else logging.WARNING)
     ctx.obj = Context(db)
 
@@ -92,13 +113,17 @@ def scan(obj: Context, sources: tuple[str, ...], dry_run: bool, quiet: bool) -> 
     if quiet:
         return
     prefix = "dry run: " if dry_run else ""
-    click.echo(f"{prefix}scanned {summary.seen} mails: {summary.new} new, {summary.known} already known")
+    click.echo(
+        f"{prefix}scanned {summary.seen} mails: {summary.new} new, {summary.known} already known"
+    )
     for kind in Kind:
         if summary.by_kind[kind.value]:
             click.echo(f"  {kind.value:<20} {summary.by_kind[kind.value]}")
     for a in summary.discovered:
-        click.echo(f"discovered account: {a.platform.value} {', '.join(a.emails)}"
-                   f"{' (' + a.handle + ')' if a.handle else ''}")  # fmt: skip
+        click.echo(
+            f"discovered account: {a.platform.value} {', '.join(a.emails)}"
+            f"{' (' + a.handle + ')' if a.handle else ''}"
+        )
 
 
 @cli.command()
@@ -121,8 +146,11 @@ def status(obj: Context, as_json: bool, check: bool) -> int:
         label = {ExitCode.OK: "OK", ExitCode.WARNING: "WARNING", ExitCode.CRITICAL: "CRITICAL"}
         click.echo(f"METAWATCH {label[STATE_EXIT[worst]]} - {parts or 'no accounts'}")
     elif statuses:
-        click.echo(report.table(report.STATUS_HEADERS, report.status_rows(statuses, forms),
-                                widths={2: 40, 7: 70}))  # fmt: skip
+        click.echo(
+            report.table(
+                report.STATUS_HEADERS, report.status_rows(statuses, forms), widths={2: 40, 7: 70}
+            )
+        )
     else:
         click.echo("no accounts yet: run `metawatch scan SOURCE` or `metawatch accounts add`")
     return int(STATE_EXIT[worst])
@@ -136,11 +164,12 @@ def accounts() -> None:
 @accounts.command("add")
 @click.option("--platform", required=True, type=click.Choice([p.value for p in Platform]))
 @click.option("--email", "emails", required=True, multiple=True, help="Login address (repeatable).")
-@click.option("--handle", help="User name, as Meta greets you (\"Hi anna_s_fotos,\").")
+@click.option("--handle", help='User name, as Meta greets you ("Hi anna_s_fotos,").')
 @click.option("--label", help="Your own name for the account.")
 @click.pass_obj
-def accounts_add(obj: Context, platform: str, emails: tuple[str, ...], handle: str | None,
-                 label: str | None) -> None:  # fmt: skip
+def accounts_add(
+    obj: Context, platform: str, emails: tuple[str, ...], handle: str | None, label: str | None
+) -> None:
     """Add an account."""
     bad = [e for e in emails if "@" not in e or any(c.isspace() for c in e.strip())]
     if bad:
@@ -158,12 +187,36 @@ def accounts_list(obj: Context, as_json: bool) -> None:
 
     rows = obj.store().accounts()
     if as_json:
-        emit_json([{"id": a.id, "platform": a.platform.value, "emails": list(a.emails),
-                    "handle": a.handle, "label": a.label, "discovered": a.discovered} for a in rows])  # fmt: skip
+        emit_json(
+            [
+                {
+                    "id": a.id,
+                    "platform": a.platform.value,
+                    "emails": list(a.emails),
+                    "handle": a.handle,
+                    "label": a.label,
+                    "discovered": a.discovered,
+                }
+                for a in rows
+            ]
+        )
         return
-    click.echo(report.table(("id", "platform", "emails", "handle", "label", "origin"),
-                            [[a.id, a.platform.value, ", ".join(a.emails), a.handle or "-",
-                              a.label or "-", "discovered" if a.discovered else "added"] for a in rows]))  # fmt: skip
+    click.echo(
+        report.table(
+            ("id", "platform", "emails", "handle", "label", "origin"),
+            [
+                [
+                    a.id,
+                    a.platform.value,
+                    ", ".join(a.emails),
+                    a.handle or "-",
+                    a.label or "-",
+                    "discovered" if a.discovered else "added",
+                ]
+                for a in rows
+            ],
+        )
+    )
 
 
 @accounts.command("remove")
@@ -212,8 +265,16 @@ def classify(files: tuple[str, ...], as_json: bool) -> None:
                 if as_json:
                     emit_json(report.classification_json(name, mail, result))
                 else:
-                    rows.append([name, result.kind.value, result.platform or "-",
-                                 result.language or "-", result.authenticity.value, result.rule])  # fmt: skip
+                    rows.append(
+                        [
+                            name,
+                            result.kind.value,
+                            result.platform or "-",
+                            result.language or "-",
+                            result.authenticity.value,
+                            result.rule,
+                        ]
+                    )
     if not as_json:
         click.echo(report.table(("file", "kind", "platform", "lang", "auth", "rule"), rows))
 

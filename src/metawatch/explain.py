@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from metawatch.errors import SourceNotFound
-from metawatch.models import Classification, Cue, Mail, MessageRecord
+from metawatch.models import Classification, Cue, MessageRecord
 from metawatch.report import day, safe
 from metawatch.rules import load_rules
 
@@ -39,7 +39,9 @@ def explain_record(rec: MessageRecord) -> list[str]:
     lines = _header(rec.subject, rec.sender, day(rec.date))
     lines.append(f"kind:      {rec.kind.value} — {KIND_WORDS[rec.kind.value]}")
     lines.append(f"rule:      {rec.rule} (rule packs {rec.rules_version}) {_rule_text(rec.rule)}")
-    lines.append(f"platform:  {rec.platform.value if rec.platform else '-'}, language {rec.language or '-'}")
+    lines.append(
+        f"platform:  {rec.platform.value if rec.platform else '-'}, language {rec.language or '-'}"
+    )
     lines.append(f"sender:    {rec.authenticity.value} — {safe(rec.auth_reason)}")
     lines.extend(_cues(rec.cues))
     return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.errors
 import email.header
 import email.utils
@@ -27,6 +28,7 @@ MAX_ATTACHED_DEPTH = 2  # forwarded mails inside forwarded mails
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u034f\u180e"), None)
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+_LINE_EDGES = re.compile(r"[ \t]*\n[ \t]*")
 # Hidden preheaders and tracking blocks: styles a mail client renders invisibly.
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|max-height\s*:\s*0|mso-hide\s*:\s*all"
@@ -100,10 +102,9 @@ def addresses(msg: Message, name: str) -> tuple[str, ...]:
 
 def _decode(value: Any) -> str:
     text = str(value)
-    try:
+    # Keep the raw form on failure: RFC 2047 garbage must not lose the header.
+    with contextlib.suppress(UnicodeError, LookupError, ValueError, email.errors.HeaderParseError):
         text = str(email.header.make_header(email.header.decode_header(text)))
-    except (UnicodeError, LookupError, ValueError, email.errors.HeaderParseError):
-        pass  # keep the raw form: RFC 2047 garbage must not lose the header
     return " ".join(text.replace("\x00", "").split())
 
 
@@ -146,7 +147,7 @@ def _body_text(plain: str, html_text: str) -> str:
 def clean_text(text: str) -> str:
     """Remove invisible characters and collapse runs of spaces and blank lines."""
     text = text.translate(_INVISIBLE).replace("\r", "").replace("\x00", "")
-    text = _SPACES.sub(" ", text)
+    text = _LINE_EDGES.sub("\n", _SPACES.sub(" ", text))
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 

@@ -10,7 +10,16 @@ from dataclasses import dataclass, field
 from metawatch import accounts as acc
 from metawatch import parsing, status
 from metawatch.classify import Classifier
-from metawatch.models import Account, AccountStatus, Classification, Kind, Mail, RawMail
+from metawatch.models import (
+    Account,
+    AccountStatus,
+    Classification,
+    Evidence,
+    Kind,
+    Mail,
+    Platform,
+    RawMail,
+)
 from metawatch.sources.base import MailSource
 from metawatch.store import NewMessage, Store
 
@@ -71,25 +80,37 @@ class Scanner:
             found = self._discover(mail, result, recipients)
         return found.id if found else None
 
-    def _discover(self, mail: Mail, result: Classification, recipients: Sequence[str]) -> Account | None:
+    def _discover(
+        self, mail: Mail, result: Classification, recipients: Sequence[str]
+    ) -> Account | None:
         address = recipients[0] if recipients else None
         if result.platform is None or address is None:
             return None
+        # Facebook greets by first name, Instagram and Threads by user name: only those are handles.
+        handle = (
+            result.handle if result.platform in (Platform.INSTAGRAM, Platform.THREADS) else None
+        )
         if self.store is None:
-            account = Account(id=-len(self.accounts) - 1, platform=result.platform,
-                              emails=(address,), handle=result.handle, discovered=True)  # fmt: skip
+            account = Account(
+                id=-len(self.accounts) - 1,
+                platform=result.platform,
+                emails=(address,),
+                handle=handle,
+                discovered=True,
+            )
         else:
-            account = self.store.add_account(result.platform, [address], result.handle, discovered=True)
+            account = self.store.add_account(result.platform, [address], handle, discovered=True)
         self.accounts.append(account)
         self.summary.discovered.append(account)
         return account
 
 
-def report(store: Store, policy: status.Policy = status.Policy()) -> list[AccountStatus]:
+def report(store: Store, policy: status.Policy | None = None) -> list[AccountStatus]:
     """The current state of every account."""
     evidence = status.evidence_from(store.messages())
-    by_account: dict[int, list[status.Evidence]] = {}
+    by_account: dict[int, list[Evidence]] = {}
     for e in evidence:
         if e.account_id is not None:
             by_account.setdefault(e.account_id, []).append(e)
+    policy = policy or status.Policy()
     return [status.evaluate(a, by_account.get(a.id, []), policy) for a in store.accounts()]

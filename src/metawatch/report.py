@@ -24,14 +24,18 @@ def day(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else "-"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]], widths: dict[int, int] | None = None) -> str:
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], widths: dict[int, int] | None = None
+) -> str:
     """Left-aligned columns separated by two spaces; long cells cut at ``widths[i]``."""
     cells = [[safe(c) for c in row] for row in rows]
     for i, limit in (widths or {}).items():
         for row in cells:
             if len(row[i]) > limit:
                 row[i] = row[i][: limit - 1] + "…"
-    sizes = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    sizes = [
+        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
+    ]
     lines = ["  ".join(h.upper().ljust(w) for h, w in zip(headers, sizes, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, sizes, strict=True)).rstrip() for r in cells]
     return "\n".join(lines)
@@ -44,8 +48,18 @@ def status_rows(statuses: Sequence[AccountStatus], forms: dict[str, str]) -> lis
         a = s.account
         state = s.state.value + (" (suspected fake mail)" if s.suspected_fake else "")
         evidence = f"#{s.evidence.ref} {s.evidence.kind.value}" if s.evidence else "-"
-        rows.append([a.id, a.platform.value, ", ".join(a.emails), a.handle or a.label or "-", state,
-                     day(s.since), evidence, next_step(s, forms.get(a.platform.value))])  # fmt: skip
+        rows.append(
+            [
+                a.id,
+                a.platform.value,
+                ", ".join(a.emails),
+                a.handle or a.label or "-",
+                state,
+                day(s.since),
+                evidence,
+                next_step(s, forms.get(a.platform.value)),
+            ]
+        )
     return rows
 
 
@@ -70,11 +84,13 @@ def status_json(s: AccountStatus, forms: dict[str, str]) -> dict[str, Any]:
             "authenticity": s.evidence.authenticity.value,
             "subject": s.evidence.subject,
             "source": s.evidence.source,
-        } if s.evidence else None,
+        }
+        if s.evidence
+        else None,
         "objection_link": s.objection_link or forms.get(a.platform.value),
         "suspected_fake": [int(e.ref) if e.ref.isdigit() else e.ref for e in s.suspected_fake],
         "next_step": next_step(s, forms.get(a.platform.value)),
-    }  # fmt: skip
+    }
 
 
 def classification_json(name: str, mail: Mail, r: Classification) -> dict[str, Any]:
@@ -130,9 +146,19 @@ def message_json(m: MessageRecord) -> dict[str, Any]:
 
 def message_rows(records: Sequence[MessageRecord]) -> list[list[object]]:
     """Rows of the messages table."""
-    return [[m.id, day(m.date), m.kind.value, m.platform.value if m.platform else "-",
-             m.language or "-", m.account_id or "-", m.authenticity.value, m.subject]
-            for m in records]  # fmt: skip
+    return [
+        [
+            m.id,
+            day(m.date),
+            m.kind.value,
+            m.platform.value if m.platform else "-",
+            m.language or "-",
+            m.account_id or "-",
+            m.authenticity.value,
+            m.subject,
+        ]
+        for m in records
+    ]
 
 
 MESSAGE_HEADERS = ("id", "date", "kind", "platform", "lang", "account", "auth", "subject")

@@ -58,7 +58,9 @@ def evidence_from(records: Iterable[MessageRecord]) -> list[Evidence]:
     ]
 
 
-def evaluate(account: Account, evidence: Sequence[Evidence], policy: Policy = Policy()) -> AccountStatus:
+def evaluate(
+    account: Account, evidence: Sequence[Evidence], policy: Policy = Policy()
+) -> AccountStatus:
     """The state of one account from its evidence (any order)."""
     if account.platform is Platform.WHATSAPP:
         return AccountStatus(account, State.NOT_APPLICABLE)

@@ -20,12 +20,29 @@ from metawatch.errors import RulesError
 GAP = r"(?:\W+\w+){0,8}?"  # ".." in a phrase: up to eight words in between
 _FOLD_MAP = str.maketrans(
     {
-        "ł": "l", "ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "œ": "oe",
-        "\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'", "\u00b4": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "ł": "l",
+        "ß": "ss",
+        "æ": "ae",
+        "ø": "o",
+        "đ": "d",
+        "œ": "oe",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u02bc": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
     }
-)  # fmt: skip
+)
 # German gender forms: Inhaber*innen, Nutzer:innen, Nutzer_innen, Nutzer/innen -> Inhaberinnen.
 _GENDER = re.compile(r"(?<=\w)[*:_/·](?=in(?:nen)?\b)")
 _SPACE = re.compile(r"[^\S\n]+")  # keep line breaks: greetings and forwards are line-based
@@ -127,8 +144,11 @@ class RuleSet:
 def load_rules() -> RuleSet:
     """Load and validate the packaged rule packs (cached: compiled once per process)."""
     files = resources.files(__name__)
-    data = {f.name[:-5]: _read(f.name, f.read_text("utf-8")) for f in files.iterdir()
-            if f.name.endswith(".toml")}  # fmt: skip
+    data = {
+        f.name[:-5]: _read(f.name, f.read_text("utf-8"))
+        for f in files.iterdir()
+        if f.name.endswith(".toml")
+    }
     return build_ruleset(data)
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, exc, func, or_, select, tuple_
+from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, func, or_, select
 from sqlalchemy.dialects import sqlite
-from sqlmodel import Session, create_engine
+from sqlmodel import SQLModel
 
 from metawatch.accounts import normalize_address
 from metawatch.errors import NotFound, StoreError
@@ -47,8 +48,13 @@ def database_url(value: str) -> str:
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
+MESSAGE: Table = SQLModel.metadata.tables[MessageRow.__tablename__]
+ACCOUNT: Table = SQLModel.metadata.tables[AccountRow.__tablename__]
+ADDRESS: Table = SQLModel.metadata.tables[AddressRow.__tablename__]
+
+
 class Store:
-    """Accounts and classified mails in one database."""
+    """Accounts and classified mails in one database (SQLAlchemy Core over SQLModel tables)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -65,142 +71,156 @@ class Store:
             with engine.begin() as conn:
                 migrations.upgrade(conn)
         except exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot open database {_safe(url)}: {e.__class__.__name__}: "
-                             f"{str(e.orig) if hasattr(e, 'orig') else e}") from e  # fmt: skip
+            raise StoreError(f"cannot open database {_safe(url)}: {_reason(e)}") from e
         return cls(engine)
 
     def close(self) -> None:
         """Release every connection."""
         self.engine.dispose()
 
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One transaction; database errors become StoreError (disk full, read-only file)."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except exc.SQLAlchemyError as e:
+            raise StoreError(f"cannot write to the database: {_reason(e)}") from e
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except exc.SQLAlchemyError as e:
+            raise StoreError(f"cannot read the database: {_reason(e)}") from e
+
     # -- messages -------------------------------------------------------------------------
 
     def known_keys(self, keys: Sequence[str]) -> set[str]:
         """The source keys among ``keys`` that are already stored."""
-        stmt = select(MessageRow.source_key).where(MessageRow.source_key.in_(keys))  # type: ignore[attr-defined]
-        with Session(self.engine) as s:
-            return set(s.exec(stmt).scalars())  # type: ignore[call-overload]
+        with self._read() as conn:
+            rows = conn.execute(select(MESSAGE.c.source_key).where(MESSAGE.c.source_key.in_(keys)))
+            return {r[0] for r in rows}
 
     def add_messages(self, batch: Sequence[NewMessage]) -> list[NewMessage]:
         """Store a batch in one transaction; returns those that were new (by key and content)."""
         rows = _dedupe([_row(m) for m in batch])
-        with self._write() as s:
-            seen_keys, seen_pairs = self._existing(s, rows)
-            fresh = [r for r in rows
-                     if r["source_key"] not in seen_keys and (r["message_id"], r["sha256"]) not in seen_pairs]  # fmt: skip
+        if not rows:
+            return []
+        with self._write() as conn:
+            keys, pairs = _existing(conn, rows)
+            fresh = [
+                r
+                for r in rows
+                if r["source_key"] not in keys and (r["message_id"], r["sha256"]) not in pairs
+            ]
             if fresh:
-                s.execute(_insert_ignore(s, fresh))
+                conn.execute(_insert_ignore(conn, fresh))
         fresh_keys = {r["source_key"] for r in fresh}
         return [m for m in batch if m.key in fresh_keys]
 
-    def _existing(self, s: Session, rows: list[dict[str, Any]]) -> tuple[set[str], set[tuple[str, str]]]:
-        keys = [r["source_key"] for r in rows]
-        pairs = [(r["message_id"], r["sha256"]) for r in rows]
-        found = s.execute(select(MessageRow.source_key, MessageRow.message_id, MessageRow.sha256).where(
-            or_(MessageRow.source_key.in_(keys),  # type: ignore[attr-defined]
-                tuple_(MessageRow.message_id, MessageRow.sha256).in_(pairs))))  # fmt: skip
-        rows_found = found.all()
-        return {r[0] for r in rows_found}, {(r[1], r[2]) for r in rows_found}
-
-    def messages(self, kind: str | None = None, account_id: int | None = None) -> list[MessageRecord]:
+    def messages(
+        self, kind: str | None = None, account_id: int | None = None
+    ) -> list[MessageRecord]:
         """Stored Meta mails (not ``not_meta``), oldest first, optionally filtered."""
-        stmt = select(MessageRow).where(MessageRow.kind != Kind.NOT_META.value)
+        stmt = select(MESSAGE).where(MESSAGE.c.kind != Kind.NOT_META.value)
         if kind:
-            stmt = stmt.where(MessageRow.kind == kind)
+            stmt = stmt.where(MESSAGE.c.kind == kind)
         if account_id is not None:
-            stmt = stmt.where(MessageRow.account_id == account_id)
-        stmt = stmt.order_by(MessageRow.date, MessageRow.id)  # type: ignore[arg-type]
-        with Session(self.engine) as s:
-            return [_record(r) for r in s.exec(stmt).scalars()]  # type: ignore[call-overload]
+            stmt = stmt.where(MESSAGE.c.account_id == account_id)
+        with self._read() as conn:
+            rows = conn.execute(stmt.order_by(MESSAGE.c.date, MESSAGE.c.id)).mappings()
+            return [_record(r) for r in rows]
 
     def message(self, message_id: int) -> MessageRecord:
         """One stored mail by row id."""
-        with Session(self.engine) as s:
-            row = s.get(MessageRow, message_id)
-            if row is None:
-                raise NotFound(f"no stored message with id {message_id}")
-            return _record(row)
+        with self._read() as conn:
+            row = conn.execute(select(MESSAGE).where(MESSAGE.c.id == message_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"no stored message with id {message_id}")
+        return _record(row)
 
     def counts(self) -> dict[str, int]:
         """Number of stored mails per kind."""
-        stmt = select(MessageRow.kind, func.count()).group_by(MessageRow.kind)
-        with Session(self.engine) as s:
-            return {k: n for k, n in s.execute(stmt).all()}
+        stmt = select(MESSAGE.c.kind, func.count()).group_by(MESSAGE.c.kind)
+        with self._read() as conn:
+            return {k: n for k, n in conn.execute(stmt).all()}
 
     # -- accounts -------------------------------------------------------------------------
 
     def accounts(self) -> list[Account]:
-        """Every account, known ones first."""
-        with Session(self.engine) as s:
-            rows = s.exec(select(AccountRow).order_by(AccountRow.id)).scalars().all()  # type: ignore[call-overload, arg-type]
-            addresses = s.exec(select(AddressRow).order_by(AddressRow.id)).scalars().all()  # type: ignore[call-overload, arg-type]
+        """Every account, in the order they were added or discovered."""
+        with self._read() as conn:
+            rows = conn.execute(select(ACCOUNT).order_by(ACCOUNT.c.id)).mappings().all()
+            addresses = conn.execute(select(ADDRESS).order_by(ADDRESS.c.id)).mappings().all()
         by_account: dict[int, list[str]] = {}
         for a in addresses:
-            by_account.setdefault(a.account_id, []).append(a.address)
-        return [_account(r, by_account.get(r.id or 0, [])) for r in rows]
+            by_account.setdefault(a["account_id"], []).append(a["address"])
+        return [_account(r, by_account.get(r["id"], [])) for r in rows]
 
-    def add_account(self, platform: Platform, emails: Iterable[str], handle: str | None = None,
-                    label: str | None = None, discovered: bool = False) -> Account:  # fmt: skip
+    def add_account(
+        self,
+        platform: Platform,
+        emails: Iterable[str],
+        handle: str | None = None,
+        label: str | None = None,
+        discovered: bool = False,
+    ) -> Account:
         """Create an account with its login addresses."""
-        with self._write() as s:
-            row = AccountRow(platform=platform.value, handle=handle, label=label,
-                             discovered=discovered, created=_now())  # fmt: skip
-            s.add(row)
-            s.flush()
-            unique = dict.fromkeys(e.strip() for e in emails if e.strip())
-            for e in unique:
-                s.add(AddressRow(account_id=row.id, address=e, normalized=normalize_address(e)))
-            account = _account(row, list(unique))
-        return account
+        unique = list(dict.fromkeys(e.strip() for e in emails if e.strip()))
+        row = {
+            "platform": platform.value,
+            "handle": handle,
+            "label": label,
+            "discovered": discovered,
+            "created": _now(),
+        }
+        with self._write() as conn:
+            account_id = conn.execute(
+                ACCOUNT.insert().values(row).returning(ACCOUNT.c.id)
+            ).scalar_one()
+            conn.execute(
+                ADDRESS.insert(),
+                [
+                    {"account_id": account_id, "address": e, "normalized": normalize_address(e)}
+                    for e in unique
+                ],
+            ) if unique else None
+        return _account({**row, "id": account_id}, unique)
 
     def remove_account(self, account_id: int) -> None:
         """Delete an account; its mails stay, no longer assigned."""
-        with self._write() as s:
-            row = s.get(AccountRow, account_id)
-            if row is None:
+        with self._write() as conn:
+            conn.execute(ADDRESS.delete().where(ADDRESS.c.account_id == account_id))
+            conn.execute(
+                MESSAGE.update().where(MESSAGE.c.account_id == account_id).values(account_id=None)
+            )
+            if conn.execute(ACCOUNT.delete().where(ACCOUNT.c.id == account_id)).rowcount == 0:
                 raise NotFound(f"no account with id {account_id}")
-            for a in s.exec(select(AddressRow).where(AddressRow.account_id == account_id)).scalars():  # type: ignore[call-overload]
-                s.delete(a)
-            s.execute(MessageRow.__table__.update().where(MessageRow.account_id == account_id)  # type: ignore[attr-defined]
-                      .values(account_id=None))  # fmt: skip
-            s.delete(row)
-
-    def _write(self) -> _WriteSession:
-        return _WriteSession(self.engine)
 
 
-class _WriteSession:
-    """A session that commits on success and turns database errors into StoreError."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.session = Session(engine)
-
-    def __enter__(self) -> Session:
-        return self.session
-
-    def __exit__(self, exc_type: object, exc_value: object, tb: object) -> None:
-        try:
-            if exc_type is None:
-                self.session.commit()
-            else:
-                self.session.rollback()
-        except exc.SQLAlchemyError as e:
-            self.session.rollback()
-            raise StoreError(f"cannot write to the database: {getattr(e, 'orig', e)}") from e
-        finally:
-            self.session.close()
-        if isinstance(exc_value, exc.SQLAlchemyError):
-            raise StoreError(f"cannot write to the database: {getattr(exc_value, 'orig', exc_value)}") from exc_value
+def _existing(
+    conn: Connection, rows: list[dict[str, Any]]
+) -> tuple[set[str], set[tuple[str, str]]]:
+    """Source keys and (Message-ID, sha256) pairs of ``rows`` that are already stored."""
+    keys = [r["source_key"] for r in rows]
+    hashes = [r["sha256"] for r in rows]
+    found = conn.execute(
+        select(MESSAGE.c.source_key, MESSAGE.c.message_id, MESSAGE.c.sha256).where(
+            or_(MESSAGE.c.source_key.in_(keys), MESSAGE.c.sha256.in_(hashes))
+        )
+    ).all()
+    return {r[0] for r in found}, {(r[1], r[2]) for r in found}
 
 
-def _insert_ignore(s: Session, rows: list[dict[str, Any]]) -> Any:
+def _insert_ignore(conn: Connection, rows: list[dict[str, Any]]) -> Any:
     """INSERT … ON CONFLICT DO NOTHING: a concurrent writer's copy wins quietly."""
-    table = MessageRow.__table__  # type: ignore[attr-defined]
-    if s.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects import postgresql
 
-        return postgresql.insert(table).values(rows).on_conflict_do_nothing()
-    return sqlite.insert(table).values(rows).on_conflict_do_nothing()
+        return postgresql.insert(MESSAGE).values(rows).on_conflict_do_nothing()
+    return sqlite.insert(MESSAGE).values(rows).on_conflict_do_nothing()
 
 
 def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -223,7 +243,7 @@ def _row(m: NewMessage) -> dict[str, Any]:
         "message_id": mail.message_id,
         "sha256": mail.sha256,
         "size": mail.size,
-        "date": mail.date.astimezone(UTC).replace(tzinfo=None) if mail.date else None,
+        "date": _utc(mail.date) if mail.date else None,
         "sender": mail.from_addr if meta else "",
         "recipients": ",".join(mail.recipients) if meta else "",
         "subject": mail.subject[:500] if meta else "",
@@ -245,40 +265,51 @@ def _row(m: NewMessage) -> dict[str, Any]:
     }
 
 
-def _record(r: MessageRow) -> MessageRecord:
+def _record(r: Mapping[Any, Any]) -> MessageRecord:
     return MessageRecord(
-        id=r.id or 0,
-        source_key=r.source_key,
-        message_id=r.message_id,
-        sha256=r.sha256,
-        date=r.date.replace(tzinfo=UTC) if r.date else None,
-        sender=r.sender,
-        recipients=tuple(x for x in r.recipients.split(",") if x),
-        subject=r.subject,
-        kind=Kind(r.kind),
-        platform=Platform(r.platform) if r.platform else None,
-        language=r.language,
-        rule=r.rule,
-        rules_version=r.rules_version,
-        authenticity=Authenticity(r.authenticity),
-        auth_reason=r.auth_reason,
-        forwarded=r.forwarded,
-        handle=r.handle,
-        objection_link=r.objection_link,
-        evidence=r.evidence,
-        account_id=r.account_id,
-        error=r.error,
-        cues=tuple(Cue(g, t) for g, t in json.loads(r.cues or "[]")),
+        id=r["id"],
+        source_key=r["source_key"],
+        message_id=r["message_id"],
+        sha256=r["sha256"],
+        date=_utc(r["date"]) if r["date"] else None,
+        sender=r["sender"],
+        recipients=tuple(x for x in r["recipients"].split(",") if x),
+        subject=r["subject"],
+        kind=Kind(r["kind"]),
+        platform=Platform(r["platform"]) if r["platform"] else None,
+        language=r["language"],
+        rule=r["rule"],
+        rules_version=r["rules_version"],
+        authenticity=Authenticity(r["authenticity"]),
+        auth_reason=r["auth_reason"],
+        forwarded=bool(r["forwarded"]),
+        handle=r["handle"],
+        objection_link=r["objection_link"],
+        evidence=r["evidence"],
+        account_id=r["account_id"],
+        error=r["error"],
+        cues=tuple(Cue(g, t) for g, t in json.loads(r["cues"] or "[]")),
     )
 
 
-def _account(r: AccountRow, emails: list[str]) -> Account:
-    return Account(id=r.id or 0, platform=Platform(r.platform), emails=tuple(emails),
-                   handle=r.handle, label=r.label, discovered=r.discovered)  # fmt: skip
+def _account(r: Mapping[Any, Any], emails: list[str]) -> Account:
+    return Account(
+        id=r["id"],
+        platform=Platform(r["platform"]),
+        emails=tuple(emails),
+        handle=r["handle"],
+        label=r["label"],
+        discovered=bool(r["discovered"]),
+    )
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    """Aware UTC; naive values (as SQLite returns them, or undated mails) are taken as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _create_private_file(path: Path) -> None:
@@ -296,6 +327,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _reason(e: exc.SQLAlchemyError) -> str:
+    """The driver's own message (e.g. 'database or disk is full'), not SQLAlchemy's wrapping."""
+    return str(getattr(e, "orig", None) or e).splitlines()[0]
 
 
 def _safe(url: str) -> str:

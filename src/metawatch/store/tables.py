@@ -64,7 +64,8 @@ class MessageRow(SQLModel, table=True):
     objection_link: str | None = None
     evidence: str = ""
     cues: str = ""  # JSON list of [group, text]
-    account_id: int | None = Field(default=None, foreign_key="account.id", index=True,
-                                   ondelete="SET NULL")  # fmt: skip
+    account_id: int | None = Field(
+        default=None, foreign_key="account.id", index=True, ondelete="SET NULL"
+    )
     error: str | None = None
     scanned: datetime
