@@ -21,7 +21,9 @@ def test_dkim_pass_aligned_with_from_passes() -> None:
 
 
 def test_dmarc_pass_passes() -> None:
-    assert check(["gmx.net; spf=pass; dmarc=pass header.from=facebookmail.com"]) is Authenticity.PASS
+    assert (
+        check(["gmx.net; spf=pass; dmarc=pass header.from=facebookmail.com"]) is Authenticity.PASS
+    )
 
 
 def test_dkim_pass_for_another_domain_does_not_pass() -> None:
@@ -37,13 +39,18 @@ def test_forged_pass_below_a_failing_trusted_header_fails() -> None:
 
 
 def test_untrusted_header_above_is_ignored() -> None:
-    headers = ["evil.example; dkim=pass header.d=facebookmail.com", "web.de; dkim=fail header.d=facebookmail.com"]
+    headers = [
+        "evil.example; dkim=pass header.d=facebookmail.com",
+        "web.de; dkim=fail header.d=facebookmail.com",
+    ]
     assert trusted_header(headers, SENDERS.trusted) == headers[1]
     assert check(headers) is Authenticity.FAIL
 
 
 def test_no_trusted_header_is_none() -> None:
-    assert check(["mail.attacker.example; dkim=pass header.d=facebookmail.com"]) is Authenticity.NONE
+    assert (
+        check(["mail.attacker.example; dkim=pass header.d=facebookmail.com"]) is Authenticity.NONE
+    )
     assert check([]) is Authenticity.NONE
 
 
@@ -51,12 +58,23 @@ def test_spf_alone_is_not_enough() -> None:
     assert check(["mx.google.com; spf=pass smtp.mailfrom=facebookmail.com"]) is Authenticity.NONE
 
 
-@pytest.mark.parametrize("domain", ["faceb00kmail.com", "facebook-security.net", "instagramm.com", "metamail-support.com", "meta-privacy.org"])
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "faceb00kmail.com",
+        "facebook-security.net",
+        "instagramm.com",
+        "metamail-support.com",
+        "meta-privacy.org",
+    ],
+)
 def test_lookalike_sender_domains_fail(domain: str) -> None:
     assert check([], sender=f"x@{domain}") is Authenticity.FAIL
 
 
-@pytest.mark.parametrize("domain", ["gmail.com", "verbraucherzentrale.de", "metadata.org", "fbi.gov"])
+@pytest.mark.parametrize(
+    "domain", ["gmail.com", "verbraucherzentrale.de", "metadata.org", "fbi.gov"]
+)
 def test_ordinary_domains_are_not_lookalikes(domain: str) -> None:
     assert check([], sender=f"x@{domain}") is Authenticity.NONE
 
@@ -67,7 +85,13 @@ def test_comments_and_case_are_handled() -> None:
 
 
 def test_malformed_header_never_passes() -> None:
-    for header in ["", ";;;", "mx.google.com", "mx.google.com; dkim", "mx.google.com; dkim=pass header.d="]:
+    for header in [
+        "",
+        ";;;",
+        "mx.google.com",
+        "mx.google.com; dkim",
+        "mx.google.com; dkim=pass header.d=",
+    ]:
         assert check([header]) is not Authenticity.PASS
 
 

@@ -10,7 +10,9 @@ from metawatch.models import Authenticity, Classification, Kind, Platform
 
 from .conftest import make_mail
 
-GOOGLE_PASS = "mx.google.com; dkim=pass header.i=@facebookmail.com; dmarc=pass header.from=facebookmail.com"
+GOOGLE_PASS = (
+    "mx.google.com; dkim=pass header.i=@facebookmail.com; dmarc=pass header.from=facebookmail.com"
+)
 
 
 @pytest.fixture(scope="module")
@@ -102,9 +104,14 @@ def test_inline_forward_is_classified_and_never_passes(classifier: Classifier) -
         "that we won't use your public information for AI at Meta."
     )
     result = classify(
-        classifier, body, sender="Anna <anna@example.org>", to="mum@example.org",
-        headers={"Authentication-Results": "mx.google.com; dkim=pass header.d=example.org; dmarc=pass"},
-    )  # fmt: skip
+        classifier,
+        body,
+        sender="Anna <anna@example.org>",
+        to="mum@example.org",
+        headers={
+            "Authentication-Results": "mx.google.com; dkim=pass header.d=example.org; dmarc=pass"
+        },
+    )
     assert (result.kind, result.forwarded) == (Kind.OBJECTION_ACCEPTED, True)
     assert result.authenticity is Authenticity.NONE
     assert result.recipients == ("anna@example.org",)
@@ -123,7 +130,9 @@ def test_platform_follows_the_sender_domain(classifier: Classifier) -> None:
 
 
 def test_greeting_names_the_handle(classifier: Classifier) -> None:
-    result = classify(classifier, "Hi anna_s_fotos,\n\nnew follower", sender="no-reply@mail.instagram.com")
+    result = classify(
+        classifier, "Hi anna_s_fotos,\n\nnew follower", sender="no-reply@mail.instagram.com"
+    )
     assert result.handle == "anna_s_fotos"
 
 

@@ -34,7 +34,7 @@ def test_rfc2047_subject_and_addresses_are_decoded() -> None:
 
 def test_html_preheader_soft_hyphens_and_zero_width_are_removed() -> None:
     html = (
-        '<html><head><style>p{color:red}</style></head><body>'
+        "<html><head><style>p{color:red}</style></head><body>"
         '<span style="display:none;max-height:0">HIDDEN PREHEADER</span>'
         "<p>Wir ver&shy;bessern KI&#8203; bei Meta &amp; mehr.</p>"
         '<a href="https://www.facebook.com/help/contact/712876720715583">Widersprechen</a>'
@@ -50,7 +50,10 @@ def test_html_preheader_soft_hyphens_and_zero_width_are_removed() -> None:
 def test_authentication_results_are_kept_in_order() -> None:
     raw = make_mail("x", headers={"Authentication-Results": "mx.google.com; dkim=pass"})
     raw = b"Authentication-Results: evil.example; dkim=pass\r\n" + raw
-    assert parsing.parse(raw).auth_results == ("evil.example; dkim=pass", "mx.google.com; dkim=pass")
+    assert parsing.parse(raw).auth_results == (
+        "evil.example; dkim=pass",
+        "mx.google.com; dkim=pass",
+    )
 
 
 def test_binary_garbage_becomes_a_record_with_an_error() -> None:

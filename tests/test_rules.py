@@ -65,7 +65,11 @@ def _packaged() -> dict[str, dict[str, object]]:
     from importlib import resources
 
     files = resources.files("metawatch.rules")
-    return {f.name[:-5]: tomllib.loads(f.read_text("utf-8")) for f in files.iterdir() if f.name.endswith(".toml")}
+    return {
+        f.name[:-5]: tomllib.loads(f.read_text("utf-8"))
+        for f in files.iterdir()
+        if f.name.endswith(".toml")
+    }
 
 
 @pytest.mark.parametrize(

@@ -45,8 +45,14 @@ def test_sample_is_classified_as_the_manifest_says(name: str, classifier: Classi
 def test_corpus_covers_every_kind_and_eight_languages() -> None:
     kinds = {e["kind"] for e in MANIFEST.values()}
     languages = {e.get("language") for e in MANIFEST.values()} - {None}
-    assert kinds >= {"policy_notice", "objection_accepted", "objection_rejected",
-                     "verification_code", "other_meta", "not_meta"}  # fmt: skip
+    assert kinds >= {
+        "policy_notice",
+        "objection_accepted",
+        "objection_rejected",
+        "verification_code",
+        "other_meta",
+        "not_meta",
+    }
     assert languages >= {"de", "en", "fr", "nl", "it", "es", "pl", "pt"}
     assert len(FILES) >= 40
 

@@ -1,0 +1,288 @@
+"""The CLI as a user meets it: commands, output, exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pytest
+
+from metawatch.cli import cli
+
+from .conftest import ROOT, SAMPLES, Result, make_mail
+
+Run = Callable[..., Result]
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[str]:
+    names = []
+    for name, cmd in group.commands.items():
+        names.append(f"{prefix}{name}")
+        if isinstance(cmd, click.Group):
+            names += _commands(cmd, f"{prefix}{name} ")
+    return names
+
+
+COMMANDS = _commands(cli)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(run: Run, command: str) -> None:
+    result = run(*command.split(), "--help")
+    assert result.code == 0
+    assert "Usage:" in result.out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_in_the_readme(command: str) -> None:
+    assert f"metawatch {command}" in (ROOT / "README.md").read_text("utf-8")
+
+
+def test_version(run: Run) -> None:
+    assert re.match(r"metawatch, version \d+\.\d+", run("--version").out)
+
+
+def test_scan_samples_twice_stores_each_mail_once(run: Run) -> None:
+    first = run("scan", str(SAMPLES))
+    assert first.code == 0
+    count = len(list(SAMPLES.glob("*.eml")))
+    assert f"scanned {count} mails: {count} new, 0 already known" in first.out
+    second = run("scan", str(SAMPLES))
+    assert f"scanned {count} mails: 0 new, {count} already known" in second.out
+
+
+def test_scan_quiet_prints_nothing(run: Run) -> None:
+    result = run("scan", "-q", str(SAMPLES / "en-fb-notice-2025.eml"))
+    assert (result.code, result.out) == (0, "")
+
+
+def test_dry_run_writes_nothing(run: Run, db: Path) -> None:
+    result = run("scan", "--dry-run", str(SAMPLES))
+    assert result.code == 0 and "dry run:" in result.out
+    assert not db.exists()
+
+
+def test_status_after_sample_scan(run: Run) -> None:
+    run("scan", "-q", str(SAMPLES))
+    result = run("status")
+    assert result.code == 2  # unprotected accounts in the sample cast
+    assert "anna.s.fotos+insta@gmail.com" in result.out and "unprotected" in result.out
+    rows = json.loads(run("status", "--json").out)
+    states = {(r["platform"], r["emails"][0]): r["state"] for r in rows}
+    assert states[("facebook", "anna.schmidt@gmx.de")] == "protected"
+    assert states[("instagram", "anna.s.fotos+insta@gmail.com")] == "unprotected"
+    assert states[("instagram", "kasia.nowak@wp.pl")] == "rejected"
+    assert states[("instagram", "joaosilva.pt@gmail.com")] == "needs_review"
+    assert states[("whatsapp", "tom.evans@icloud.com")] == "not_applicable"
+    assert states[("instagram", "l.weber@posteo.de")] == "unprotected"
+    lukas = next(r for r in rows if r["emails"] == ["l.weber@posteo.de"])
+    assert lukas["suspected_fake"] and lukas["objection_link"].startswith("https://")
+
+
+@pytest.mark.parametrize(
+    ("files", "code"),
+    [
+        (["en-fb-notice-2025.eml", "en-fb-accepted.eml"], 0),
+        (["en-ig-code-2024.eml"], 1),
+        (["en-ig-notice-2025.eml"], 2),
+        (["pl-ig-rejected.eml"], 2),
+    ],
+)
+def test_status_exit_codes_are_nagios_style(run: Run, files: list[str], code: int) -> None:
+    run("scan", "-q", *(str(SAMPLES / f) for f in files))
+    assert run("status").code == code
+    assert run("status", "--check").out.startswith(
+        ("METAWATCH OK", "METAWATCH WARNING", "METAWATCH CRITICAL")
+    )
+
+
+def test_empty_status_says_what_to_do(run: Run) -> None:
+    result = run("status")
+    assert (result.code, "no accounts yet" in result.out) == (0, True)
+
+
+def test_accounts_add_list_remove(run: Run) -> None:
+    added = run(
+        "accounts",
+        "add",
+        "--platform",
+        "instagram",
+        "--email",
+        "a@example.org",
+        "--email",
+        "b@example.org",
+        "--handle",
+        "anna_s",
+        "--label",
+        "Anna IG",
+    )
+    assert added.code == 0 and "added account 1" in added.out
+    listed = json.loads(run("accounts", "list", "--json").out)
+    assert listed == [
+        {
+            "id": 1,
+            "platform": "instagram",
+            "emails": ["a@example.org", "b@example.org"],
+            "handle": "anna_s",
+            "label": "Anna IG",
+            "discovered": False,
+        }
+    ]
+    assert run("accounts", "remove", "1").code == 0
+    assert json.loads(run("accounts", "list", "--json").out) == []
+
+
+def test_known_account_is_matched_not_discovered(run: Run) -> None:
+    run(
+        "accounts",
+        "add",
+        "--platform",
+        "facebook",
+        "--email",
+        "Tom.Evans@icloud.com",
+        "--label",
+        "Tom",
+    )
+    out = run("scan", str(SAMPLES / "en-fb-notice-2025.eml")).out
+    assert "discovered" not in out
+    assert json.loads(run("status", "--json").out)[0]["state"] == "unprotected"
+
+
+def test_messages_filters_by_kind_and_account(run: Run) -> None:
+    run("scan", "-q", str(SAMPLES))
+    lines = [
+        json.loads(x)
+        for x in run("messages", "--kind", "objection_accepted", "--json").out.splitlines()
+    ]
+    assert lines and {m["kind"] for m in lines} == {"objection_accepted"}
+    account = lines[0]["account"]
+    mine = run("messages", "--account", str(account), "--json").out.splitlines()
+    assert all(json.loads(x)["account"] == account for x in mine)
+    assert "not_meta" not in run("messages").out
+
+
+def test_classify_json_has_the_promised_fields(run: Run) -> None:
+    result = run("classify", "--json", str(SAMPLES / "de-fb-accepted.eml"), use_db=False)
+    obj = json.loads(result.out)
+    for field in (
+        "file",
+        "kind",
+        "platform",
+        "language",
+        "rule",
+        "recipient",
+        "handle",
+        "message_id",
+        "date",
+        "authenticity",
+        "forwarded",
+        "rules_version",
+    ):
+        assert field in obj
+    assert (obj["kind"], obj["platform"], obj["language"], obj["authenticity"]) == (
+        "objection_accepted",
+        "facebook",
+        "de",
+        "pass",
+    )
+    assert obj["recipient"] == "anna.schmidt@gmx.de"
+
+
+def test_classify_writes_no_database(run: Run, db: Path) -> None:
+    run("classify", str(SAMPLES))
+    assert not db.exists()
+
+
+def test_explain_a_file_names_the_cues(run: Run) -> None:
+    out = run("explain", str(SAMPLES / "de-fb-notice-2025.eml")).out
+    assert "policy_notice" in out and "notice.policy" in out and "cue:" in out
+    assert "relied on: Authentication-Results: gmx.net" in out
+
+
+def test_explain_a_stored_message(run: Run) -> None:
+    run("scan", "-q", str(SAMPLES / "en-fb-accepted.eml"))
+    out = run("explain", "1").out
+    assert "objection_accepted" in out and "accept" in out
+
+
+def test_broken_mail_is_recorded_and_the_rest_stored(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "mails"
+    folder.mkdir()
+    (folder / "garbage.eml").write_bytes(b"\x00\x01\x02" * 100)
+    (folder / "empty.eml").write_bytes(b"")
+    (folder / "truncated.eml").write_bytes((SAMPLES / "en-fb-notice-2025.eml").read_bytes()[:1500])
+    shutil.copy(SAMPLES / "en-fb-accepted.eml", folder)
+    result = run("scan", str(folder))
+    assert result.code == 0
+    assert "unparseable          2" in result.out and "objection_accepted   1" in result.out
+    assert "unparseable mail" in result.err
+    assert len(json.loads(run("status", "--json").out)) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["scan"], 64, "give at least one SOURCE"),
+        (["scan", "/no/such/file.eml"], 66, "no such file or folder"),
+        (["status", "--bogus"], 64, "No such option"),
+        (["accounts", "add", "--platform", "myspace", "--email", "a@b.c"], 64, "Invalid value"),
+        (
+            ["accounts", "add", "--platform", "facebook", "--email", "nope"],
+            64,
+            "not an email address",
+        ),
+        (["accounts", "remove", "99"], 65, "no account with id 99"),
+        (["explain", "42"], 65, "no stored message with id 42"),
+    ],
+)
+def test_errors_are_one_line_with_a_documented_code(
+    run: Run, args: list[str], code: int, message: str
+) -> None:
+    result = run(*args)
+    assert result.code == code
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_unwritable_database_exits_73(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("")
+    result = run("--db", str(tmp_path / "blocker" / "x.db"), "status", use_db=False)
+    assert result.code == 73 and result.err.startswith("metawatch: error: cannot create database")
+
+
+def test_env_var_sets_the_database(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("METAWATCH_DB", str(tmp_path / "env.db"))
+    run("scan", "-q", str(SAMPLES / "en-fb-notice-2025.eml"), use_db=False)
+    assert (tmp_path / "env.db").exists()
+
+
+def test_default_database_lives_in_the_user_data_folder(run: Run, tmp_path: Path) -> None:
+    run("scan", "-q", str(SAMPLES / "en-fb-notice-2025.eml"), use_db=False)
+    assert list((tmp_path / "xdg-data").rglob("metawatch.db"))
+
+
+def test_terminal_output_is_safe_from_escape_sequences(run: Run, tmp_path: Path) -> None:
+    raw = make_mail(
+        "Hi x,\nhello",
+        subject="evil \x1b[31mred\x1b[0m",
+        sender="no-reply@mail.instagram.com",
+        to="\x1b]0;pwned\x07@example.org",
+    )
+    (tmp_path / "evil.eml").write_bytes(raw)
+    run("scan", "-q", str(tmp_path / "evil.eml"))
+    assert "\x1b" not in run("messages").out and "\x1b" not in run("status").out
+
+
+def test_python_dash_m_works() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "metawatch", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and "metawatch" in out.stdout
