@@ -10,7 +10,6 @@ import hashlib
 import logging
 import re
 import warnings
-from collections.abc import Iterable
 from datetime import datetime
 from email.message import Message
 from typing import Any
@@ -37,7 +36,9 @@ _HIDDEN_STYLE = re.compile(
 )
 
 
-_BLOCKS = ["p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table", "blockquote"]
+_BLOCKS = frozenset({"p", "div", "tr", "li", "h1", "h2", "h3", "h4", "table", "blockquote", "br"})
+_INVISIBLE_TAGS = frozenset({"script", "style", "head", "title", "template"})
+_HIDDEN_CLASS = re.compile("preheader|preview", re.I)
 
 
 def parse(raw: bytes, depth: int = 0) -> Mail:
@@ -152,26 +153,40 @@ def clean_text(text: str) -> str:
 
 
 def html_to_text(html: str) -> tuple[str, tuple[Link, ...]]:
-    """Visible text of an HTML body and the links in it."""
-    from bs4 import BeautifulSoup
+    """Visible text of an HTML body and the links in it (one walk over the tree)."""
+    from bs4 import BeautifulSoup, NavigableString, Tag
+    from bs4.element import PreformattedString
 
     soup = BeautifulSoup(html[:MAX_HTML], "lxml")
-    for tag in soup(["script", "style", "head", "title", "template"]):
-        tag.decompose()
-    for tag in soup.find_all(style=_HIDDEN_STYLE):
-        tag.decompose()
-    for tag in soup.find_all(class_=re.compile("preheader|preview", re.I)):
-        tag.decompose()
-    links = tuple(_links(soup.find_all("a", href=True)))
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for block in soup.find_all(_BLOCKS):
-        block.append("\n")
-    return soup.get_text(" "), links
+    for tag in [t for t in soup.descendants if isinstance(t, Tag) and _hidden(t)]:
+        if not tag.decomposed:
+            tag.decompose()
+    parts: list[str] = []
+    links: list[Link] = []
+    for node in soup.descendants:
+        if isinstance(node, NavigableString):
+            if not isinstance(node, PreformattedString):  # comments, CDATA, doctype
+                parts.append(str(node))
+        elif isinstance(node, Tag):
+            if node.name in _BLOCKS:
+                parts.append("\n")
+            elif node.name == "a" and (link := _link(node)):
+                links.append(link)
+    return " ".join(parts), tuple(links)
 
 
-def _links(anchors: Iterable[Any]) -> Iterable[Link]:
-    for a in anchors:
-        href = str(a.get("href", "")).strip()
-        if href.startswith(("http://", "https://")):
-            yield Link(url=href, text=clean_text(a.get_text(" "))[:200])
+def _hidden(tag: Any) -> bool:
+    """Invisible to the reader: scripts, styles, the head, hidden preheaders."""
+    if tag.name in _INVISIBLE_TAGS:
+        return True
+    style, classes = tag.get("style"), tag.get("class")
+    if style and _HIDDEN_STYLE.search(str(style)):
+        return True
+    return bool(classes) and any(_HIDDEN_CLASS.search(c) for c in classes)
+
+
+def _link(a: Any) -> Link | None:
+    href = str(a.get("href", "")).strip()
+    if not href.startswith(("http://", "https://")):
+        return None
+    return Link(url=href, text=clean_text(a.get_text(" "))[:200])
