@@ -14,7 +14,7 @@ from .conftest import SAMPLES, make_mail
 
 
 def keys(path: Path) -> list[str]:
-    return [r.key for batch in FileSource(path).batches() for r in batch]
+    return [r.key for batch in FileSource(path).batches() for r in batch.mails]
 
 
 def test_single_eml(tmp_path: Path) -> None:

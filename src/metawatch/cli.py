@@ -258,7 +258,7 @@ def classify(files: tuple[str, ...], as_json: bool) -> None:
     rows = []
     for source in [FileSource(f) for f in files]:
         for batch in source.batches():
-            for raw in batch:
+            for raw in batch.mails:
                 mail = parsing.parse(raw.data)
                 result = classifier.classify(mail)
                 name = raw.key.split(":", 1)[1]

@@ -59,6 +59,26 @@ class RawMail:
 
     key: str
     data: bytes
+    skipped: str | None = None  # why the bytes were not fetched (too large)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """How far a scan of one IMAP folder got: all UIDs up to last_uid are done."""
+
+    mailbox: str
+    folder: str
+    uidvalidity: int
+    last_uid: int
+    uidnext: int | None = None  # set once the whole folder was searched
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Mails stored in one transaction, with the cursor that moves when they are committed."""
+
+    mails: tuple[RawMail, ...]
+    cursor: Cursor | None = None
 
 
 @dataclass(frozen=True)

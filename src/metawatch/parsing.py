@@ -51,6 +51,11 @@ def parse(raw: bytes, depth: int = 0) -> Mail:
         return Mail(sha256=digest, size=len(raw), error=f"{type(exc).__name__}: {exc}"[:300])
 
 
+def skipped(key: str, reason: str) -> Mail:
+    """The record of a mail that was not fetched (too large): unparseable, with the reason."""
+    return Mail(sha256=hashlib.sha256(key.encode()).hexdigest(), size=0, error=f"skipped: {reason}")
+
+
 def _parse(raw: bytes, digest: str, depth: int) -> Mail:
     import mailparser
 

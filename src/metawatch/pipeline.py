@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from metawatch import accounts as acc
 from metawatch import parsing, status
 from metawatch.classify import Classifier
+from metawatch.errors import SourceError
 from metawatch.models import (
     Account,
     AccountStatus,
+    Batch,
     Classification,
     Evidence,
     Kind,
@@ -35,7 +37,7 @@ class ScanSummary:
     known: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
     discovered: list[Account] = field(default_factory=list)
-    failed_sources: list[str] = field(default_factory=list)
+    failed: list[tuple[str, SourceError]] = field(default_factory=list)
 
 
 class Scanner:
@@ -50,22 +52,26 @@ class Scanner:
     def scan(self, sources: Iterable[MailSource]) -> ScanSummary:
         """Scan every source; a source's batch is committed before the next is read."""
         for source in sources:
-            for batch in source.batches():
-                self._batch(batch)
-                source.done(batch)
+            try:
+                for batch in source.batches():
+                    self._batch(batch)
+            except SourceError as e:  # one failing mailbox does not stop the others
+                log.debug("source %s failed", source.name, exc_info=True)
+                self.summary.failed.append((source.name, e))
         return self.summary
 
-    def _batch(self, batch: Sequence[RawMail]) -> None:
-        self.summary.seen += len(batch)
-        known = self.store.known_keys([r.key for r in batch]) if self.store else set()
+    def _batch(self, batch: Batch) -> None:
+        mails = batch.mails
+        self.summary.seen += len(mails)
+        known = self.store.known_keys([r.key for r in mails]) if self.store and mails else set()
         self.summary.known += len(known)
-        new = [self._one(raw) for raw in batch if raw.key not in known]
-        stored = self.store.add_messages(new) if self.store else new
+        new = [self._one(raw) for raw in mails if raw.key not in known]
+        stored = self.store.add_messages(new, batch.cursor) if self.store else new
         self.summary.new += len(stored)
         self.summary.by_kind.update(m.result.kind.value for m in stored)
 
     def _one(self, raw: RawMail) -> NewMessage:
-        mail = parsing.parse(raw.data)
+        mail = parsing.skipped(raw.key, raw.skipped) if raw.skipped else parsing.parse(raw.data)
         result = self.classifier.classify(mail)
         if mail.error:
             log.warning("unparseable mail %s: %s", raw.key, mail.error)

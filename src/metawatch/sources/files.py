@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import mailbox
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
 from metawatch.errors import SourceError, SourceNotFound
-from metawatch.models import RawMail
+from metawatch.models import Batch, RawMail
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -27,14 +27,11 @@ class FileSource:
         self.path = self.path.resolve()
         self.name = str(self.path)
 
-    def batches(self) -> Iterator[Sequence[RawMail]]:
-        """The messages in batches of up to BATCH."""
+    def batches(self) -> Iterator[Batch]:
+        """The messages in batches of up to BATCH; files need no cursor (keys suffice)."""
         it = iter(self._messages())
-        while batch := list(islice(it, BATCH)):
-            yield batch
-
-    def done(self, batch: Sequence[RawMail]) -> None:
-        """Files need no cursor: known keys are skipped by the store."""
+        while batch := tuple(islice(it, BATCH)):
+            yield Batch(batch)
 
     def _messages(self) -> Iterator[RawMail]:
         if self.path.is_dir():

@@ -22,13 +22,14 @@ from metawatch.models import (
     Authenticity,
     Classification,
     Cue,
+    Cursor,
     Kind,
     Mail,
     MessageRecord,
     Platform,
 )
 from metawatch.store import migrations
-from metawatch.store.tables import AccountRow, AddressRow, MessageRow
+from metawatch.store.tables import AccountRow, AddressRow, CursorRow, MessageRow
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ def database_url(value: str) -> str:
 MESSAGE: Table = SQLModel.metadata.tables[MessageRow.__tablename__]
 ACCOUNT: Table = SQLModel.metadata.tables[AccountRow.__tablename__]
 ADDRESS: Table = SQLModel.metadata.tables[AddressRow.__tablename__]
+CURSOR: Table = SQLModel.metadata.tables[CursorRow.__tablename__]
 
 
 class Store:
@@ -103,20 +105,24 @@ class Store:
             rows = conn.execute(select(MESSAGE.c.source_key).where(MESSAGE.c.source_key.in_(keys)))
             return {r[0] for r in rows}
 
-    def add_messages(self, batch: Sequence[NewMessage]) -> list[NewMessage]:
-        """Store a batch in one transaction; returns those that were new (by key and content)."""
+    def add_messages(
+        self, batch: Sequence[NewMessage], cursor: Cursor | None = None
+    ) -> list[NewMessage]:
+        """Store a batch and move its cursor in one transaction; returns the mails that were new."""
         rows = _dedupe([_row(m) for m in batch])
-        if not rows:
-            return []
+        fresh: list[dict[str, Any]] = []
         with self._write() as conn:
-            keys, pairs = _existing(conn, rows)
-            fresh = [
-                r
-                for r in rows
-                if r["source_key"] not in keys and (r["message_id"], r["sha256"]) not in pairs
-            ]
+            if rows:
+                keys, pairs = _existing(conn, rows)
+                fresh = [
+                    r
+                    for r in rows
+                    if r["source_key"] not in keys and (r["message_id"], r["sha256"]) not in pairs
+                ]
             if fresh:
                 conn.execute(_insert_ignore(conn, fresh))
+            if cursor is not None:
+                _save_cursor(conn, cursor)
         fresh_keys = {r["source_key"] for r in fresh}
         return [m for m in batch if m.key in fresh_keys]
 
@@ -146,6 +152,17 @@ class Store:
         stmt = select(MESSAGE.c.kind, func.count()).group_by(MESSAGE.c.kind)
         with self._read() as conn:
             return {k: n for k, n in conn.execute(stmt).all()}
+
+    def cursors(self, mailbox: str) -> dict[str, Cursor]:
+        """The stored cursor of every folder of a mailbox."""
+        stmt = select(CURSOR).where(CURSOR.c.mailbox == mailbox)
+        with self._read() as conn:
+            return {
+                r["folder"]: Cursor(
+                    r["mailbox"], r["folder"], r["uidvalidity"], r["last_uid"], r["uidnext"]
+                )
+                for r in conn.execute(stmt).mappings()
+            }
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -198,6 +215,22 @@ class Store:
             )
             if conn.execute(ACCOUNT.delete().where(ACCOUNT.c.id == account_id)).rowcount == 0:
                 raise NotFound(f"no account with id {account_id}")
+
+
+def _save_cursor(conn: Connection, c: Cursor) -> None:
+    """Replace the cursor of one folder (inside the batch's transaction)."""
+    where = (CURSOR.c.mailbox == c.mailbox) & (CURSOR.c.folder == c.folder)
+    conn.execute(CURSOR.delete().where(where))
+    conn.execute(
+        CURSOR.insert().values(
+            mailbox=c.mailbox,
+            folder=c.folder,
+            uidvalidity=c.uidvalidity,
+            last_uid=c.last_uid,
+            uidnext=c.uidnext,
+            updated=_now(),
+        )
+    )
 
 
 def _existing(

@@ -16,9 +16,14 @@ def _create_tables(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)
 
 
+def _create_cursor_table(conn: Connection) -> None:
+    SQLModel.metadata.tables["imap_cursor"].create(conn, checkfirst=True)
+
+
 # (version, name, step). Append new steps; never edit or reorder a released one.
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "create tables", _create_tables),
+    (2, "IMAP cursors", _create_cursor_table),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -69,3 +69,17 @@ class MessageRow(SQLModel, table=True):
     )
     error: str | None = None
     scanned: datetime
+
+
+class CursorRow(SQLModel, table=True):
+    """How far the scan of one IMAP folder got (per UIDVALIDITY)."""
+
+    __tablename__ = "imap_cursor"
+    __table_args__ = (UniqueConstraint("mailbox", "folder"),)
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str
+    folder: str
+    uidvalidity: int
+    last_uid: int
+    uidnext: int | None = None
+    updated: datetime

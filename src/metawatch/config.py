@@ -1,0 +1,218 @@
+"""Find and load the TOML configuration into frozen, validated settings; secrets by reference."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from metawatch.errors import ConfigError
+
+_T = typing.TypeVar("_T")
+TLS_MODES = ("implicit", "starttls", "plain")
+PLATFORMS = ("facebook", "instagram", "threads", "whatsapp")
+
+
+@dataclass(frozen=True)
+class MailboxConfig:
+    """One IMAP mailbox to scan."""
+
+    name: str
+    host: str
+    username: str
+    port: int = 0  # 0: 993 for implicit TLS, 143 otherwise
+    tls: str = "implicit"
+    ca_file: str | None = None
+    allow_plaintext: bool = False
+    folders: tuple[str, ...] = ()
+    password_command: str | None = None
+    password_env: str | None = None
+    password_file: str | None = None
+    oauth2_token_command: str | None = None
+    connect_timeout: float = 15.0
+    read_timeout: float = 60.0
+    max_message_size: int = 10_000_000
+    batch_size: int = 500
+    retries: int = 3
+
+    @property
+    def effective_port(self) -> int:
+        """The port to connect to."""
+        return self.port or (993 if self.tls == "implicit" else 143)
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """A Meta account declared in the config file."""
+
+    platform: str
+    emails: tuple[str, ...]
+    handle: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the configuration file says, validated."""
+
+    path: Path | None = None
+    database: str | None = None
+    trusted_authserv_ids: tuple[str, ...] = ()
+    accept_unverified: bool = False
+    mailboxes: tuple[MailboxConfig, ...] = ()
+    accounts: tuple[AccountConfig, ...] = field(default=())
+
+
+def default_path() -> Path:
+    """The config file in the platform's user config folder."""
+    from platformdirs import user_config_path
+
+    return user_config_path("metawatch") / "config.toml"
+
+
+def find(explicit: str | None) -> tuple[Path, bool]:
+    """The config path to use and whether the user asked for it explicitly."""
+    given = explicit or os.environ.get("METAWATCH_CONFIG")
+    return (Path(given).expanduser(), True) if given else (default_path(), False)
+
+
+def load(explicit: str | None = None) -> Settings:
+    """Load the configuration; a missing default file means an empty configuration."""
+    path, asked = find(explicit)
+    if not path.exists():
+        if asked:
+            raise ConfigError(f"{path}: no such configuration file")
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from e
+    return parse(data, path)
+
+
+def parse(data: dict[str, Any], path: Path | None) -> Settings:
+    """Validate a parsed TOML document; every message names the file and the key."""
+    where = str(path or "config")
+    top = {k: v for k, v in data.items() if k not in ("mailbox", "account")}
+    mailboxes = tuple(_build(MailboxConfig, m, f"{where}: [[mailbox]] #{i + 1}")
+                      for i, m in enumerate(_tables(data, "mailbox", where)))  # fmt: skip
+    accounts = tuple(_build(AccountConfig, a, f"{where}: [[account]] #{i + 1}")
+                     for i, a in enumerate(_tables(data, "account", where)))  # fmt: skip
+    settings = _build(Settings, {**top, "mailboxes": (), "accounts": ()}, where)
+    for m in mailboxes:
+        _check_mailbox(m, where)
+    for a in accounts:
+        if a.platform not in PLATFORMS:
+            raise ConfigError(
+                f"{where}: [[account]] platform {a.platform!r} is not one of {PLATFORMS}"
+            )
+    names = [m.name for m in mailboxes]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{where}: two [[mailbox]] tables have the same name")
+    return Settings(path, settings.database, settings.trusted_authserv_ids,
+                    settings.accept_unverified, mailboxes, accounts)  # fmt: skip
+
+
+def _tables(data: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        raise ConfigError(f"{where}: '{key}' must be written as [[{key}]] tables")
+    return value
+
+
+_HINTS: dict[str, str] = {
+    "password": "passwords are never written in the config: use password_command, "
+    "password_env or password_file",
+}
+
+
+def _build(cls: type[_T], table: dict[str, Any], where: str) -> _T:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls)} - {"path"}  # type: ignore[arg-type]
+    for key in table:
+        if key not in known:
+            hint = _HINTS.get(key, f"known keys: {', '.join(sorted(known))}")
+            raise ConfigError(f"{where}: unknown key '{key}' ({hint})")
+    values = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        if f.name in table:
+            values[f.name] = _coerce(table[f.name], hints[f.name], f"{where}: '{f.name}'")
+        elif f.default is MISSING and f.default_factory is MISSING:
+            raise ConfigError(f"{where}: '{f.name}' is required")
+    return cls(**values)
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    for option in options:
+        if option is type(None):
+            continue
+        if typing.get_origin(option) is tuple:
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return tuple(value)
+            if isinstance(value, str):
+                return (value,)
+        elif option is float and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        elif isinstance(value, option) and not (option is int and isinstance(value, bool)):
+            return value
+    raise ConfigError(f"{where} has the wrong type ({type(value).__name__})")
+
+
+def _check_mailbox(m: MailboxConfig, where: str) -> None:
+    w = f"{where}: mailbox '{m.name}'"
+    if m.tls not in TLS_MODES:
+        raise ConfigError(f"{w}: tls must be one of {', '.join(TLS_MODES)}, not {m.tls!r}")
+    if m.tls == "plain" and not m.allow_plaintext:
+        raise ConfigError(f"{w}: tls = \"plain\" sends the password unencrypted; "
+                          "set allow_plaintext = true to really do that")  # fmt: skip
+    sources = [m.password_command, m.password_env, m.password_file, m.oauth2_token_command]
+    if sum(1 for s in sources if s) > 1:
+        raise ConfigError(f"{w}: give only one of password_command, password_env, "
+                          "password_file, oauth2_token_command")  # fmt: skip
+    if m.batch_size < 1 or m.max_message_size < 1:
+        raise ConfigError(f"{w}: batch_size and max_message_size must be positive")
+
+
+STARTER = """\
+# metawatch configuration (TOML). Every setting is documented in the README.
+# This file is created with mode 0600; it never holds a password itself.
+
+# database = "~/.local/share/metawatch/metawatch.db"   # or a URL; --db and $METAWATCH_DB override
+
+# Extra receivers whose Authentication-Results header you trust (your own mail server):
+# trusted_authserv_ids = ["mx.example.org"]
+
+# Count confirmations that carry no authentication results as protection (not recommended):
+# accept_unverified = false
+
+# [[mailbox]]
+# name = "gmx"
+# host = "imap.gmx.net"
+# username = "anna.schmidt@gmx.de"
+# tls = "implicit"                       # implicit (port 993), starttls (143) or plain
+# password_command = "pass show mail/gmx"  # or password_env / password_file / oauth2_token_command
+# folders = []                           # empty: every folder but Trash, Drafts and Sent
+
+# [[account]]
+# platform = "instagram"                 # facebook, instagram, threads or whatsapp
+# emails = ["anna.s.fotos@gmail.com"]
+# handle = "anna_s_fotos"
+# label = "Anna (Instagram)"
+"""
+
+
+def write_starter(path: Path) -> None:
+    """Create a commented starter file with mode 0600; never overwrite."""
+    if path.exists():
+        raise ConfigError(f"{path}: already exists (not overwritten)")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(STARTER)
