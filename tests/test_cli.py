@@ -228,7 +228,7 @@ def test_broken_mail_is_recorded_and_the_rest_stored(run: Run, tmp_path: Path) -
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["scan"], 64, "give at least one SOURCE"),
+        (["scan"], 64, "nothing to scan: give a SOURCE"),
         (["scan", "/no/such/file.eml"], 66, "no such file or folder"),
         (["status", "--bogus"], 64, "No such option"),
         (["accounts", "add", "--platform", "myspace", "--email", "a@b.c"], 64, "Invalid value"),

@@ -38,17 +38,51 @@ class _EchoHandler(logging.Handler):
 class Context:
     """What every command may need, built lazily so --help and --version stay fast."""
 
-    def __init__(self, db: str | None) -> None:
+    def __init__(self, db: str | None, config: str | None) -> None:
         self.db = db
+        self.config_path = config
+        self._settings: Any = None
         self._store: Any = None
 
+    def settings(self) -> Any:
+        """The validated configuration (empty when there is no config file)."""
+        if self._settings is None:
+            from metawatch import config
+
+            self._settings = config.load(self.config_path)
+        return self._settings
+
     def store(self) -> Any:
-        """The opened store (created on first use)."""
+        """The opened store (created on first use), with the config file's accounts in it."""
         if self._store is None:
+            from metawatch import pipeline
             from metawatch.store import Store, database_url
 
-            self._store = Store.open(database_url(self.db or default_db()))
+            settings = self.settings()
+            url = database_url(self.db or settings.database or default_db())
+            self._store = Store.open(url)
+            pipeline.sync_accounts(self._store, settings.accounts)
         return self._store
+
+    def classifier(self) -> Any:
+        """A classifier that also trusts the receivers named in, or derived from, the config."""
+        from metawatch import pipeline
+        from metawatch.classify import Classifier
+
+        return Classifier(trusted=pipeline.trusted_receivers(self.settings()))
+
+    def policy(self) -> Any:
+        """How evidence counts, from the config."""
+        from metawatch.status import Policy
+
+        return Policy(accept_unverified=self.settings().accept_unverified)
+
+
+def _prompt(text: str) -> str:
+    """Ask for a password, only when a person is at the terminal."""
+    if not sys.stdin.isatty():
+        raise UsageError("no password available and no terminal to ask on")
+    return str(click.prompt(text, hide_input=True, err=True))
 
 
 def default_db() -> str:
@@ -78,10 +112,17 @@ def emit_json(obj: Any) -> None:
     help="Database file or URL [env: METAWATCH_DB; default: the user data folder].",
 )
 @click.option(
+    "--config",
+    "config_path",
+    envvar="METAWATCH_CONFIG",
+    metavar="FILE",
+    help="Configuration file [env: METAWATCH_CONFIG; default: the user config folder].",
+)
+@click.option(
     "--debug", is_flag=True, envvar="METAWATCH_DEBUG", help="Log details and show tracebacks."
 )
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
+def cli(ctx: click.Context, db: str | None, config_path: str | None, debug: bool) -> None:
     """Tells you, per account, whether Meta may train its AI on your data.
 
     Scan mail for Meta's AI-training notices and objection replies, then ask `metawatch status`.
@@ -92,7 +133,7 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
         log.addHandler(_EchoHandler())
         log.propagate = False
     log.setLevel(logging.DEBUG if debug else logging.WARNING)
-    ctx.obj = Context(db)
+    ctx.obj = Context(db, config_path)
 
 
 @cli.command()
@@ -100,18 +141,28 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Classify and report, but write nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
 @click.pass_obj
-def scan(obj: Context, sources: tuple[str, ...], dry_run: bool, quiet: bool) -> None:
-    """Scan mail: an .eml file, a folder of them, an mbox file or a Maildir."""
-    from metawatch.classify import Classifier
-    from metawatch.pipeline import Scanner
-    from metawatch.sources.files import FileSource
+def scan(obj: Context, sources: tuple[str, ...], dry_run: bool, quiet: bool) -> int:
+    """Scan mail: the configured mailboxes, or each SOURCE given.
 
-    if not sources:
-        raise UsageError("give at least one SOURCE to scan (an .eml file, folder, mbox or Maildir)")
-    opened = [FileSource(s) for s in sources]
-    summary = Scanner(None if dry_run else obj.store(), Classifier()).scan(opened)
-    if quiet:
-        return
+    A SOURCE is an .eml file, a folder of them, an mbox file, a Maildir, or an IMAP URL
+    (imaps://USER@HOST[:PORT]/; the password comes from $METAWATCH_PASSWORD or a prompt).
+    """
+    from metawatch import pipeline
+
+    if not sources and not obj.settings().mailboxes:
+        raise UsageError("nothing to scan: give a SOURCE, or configure a [[mailbox]] "
+                         "(see `metawatch config init`)")  # fmt: skip
+    store = None if dry_run else obj.store()
+    opened = pipeline.open_sources(sources, obj.settings(), store, _prompt)
+    summary = pipeline.Scanner(store, obj.classifier()).scan(opened)
+    for _name, error in summary.failed:
+        log.error("%s", error)
+    if not quiet:
+        _print_summary(summary, dry_run)
+    return max((int(e.exit_code) for _, e in summary.failed), default=0)
+
+
+def _print_summary(summary: Any, dry_run: bool) -> None:
     prefix = "dry run: " if dry_run else ""
     click.echo(
         f"{prefix}scanned {summary.seen} mails: {summary.new} new, {summary.known} already known"
@@ -120,10 +171,8 @@ def scan(obj: Context, sources: tuple[str, ...], dry_run: bool, quiet: bool) -> 
         if summary.by_kind[kind.value]:
             click.echo(f"  {kind.value:<20} {summary.by_kind[kind.value]}")
     for a in summary.discovered:
-        click.echo(
-            f"discovered account: {a.platform.value} {', '.join(a.emails)}"
-            f"{' (' + a.handle + ')' if a.handle else ''}"
-        )
+        handle = f" ({a.handle})" if a.handle else ""
+        click.echo(f"discovered account: {a.platform.value} {', '.join(a.emails)}{handle}")
 
 
 @cli.command()
@@ -135,7 +184,7 @@ def status(obj: Context, as_json: bool, check: bool) -> int:
     from metawatch import pipeline, report
     from metawatch import status as st
 
-    statuses = pipeline.report(obj.store())
+    statuses = pipeline.report(obj.store(), obj.policy())
     worst = st.overall(statuses)
     forms = _forms()
     if as_json:
@@ -248,13 +297,13 @@ def messages(obj: Context, kind: str | None, account_id: int | None, as_json: bo
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def classify(files: tuple[str, ...], as_json: bool) -> None:
+@click.pass_obj
+def classify(obj: Context, files: tuple[str, ...], as_json: bool) -> None:
     """Classify mail files without a database."""
     from metawatch import parsing, report
-    from metawatch.classify import Classifier
     from metawatch.sources.files import FileSource
 
-    classifier = Classifier()
+    classifier = obj.classifier()
     rows = []
     for source in [FileSource(f) for f in files]:
         for batch in source.batches():
@@ -291,6 +340,62 @@ def explain(obj: Context, target: str) -> None:
     else:
         lines = ex.explain_file(target)
     click.echo("\n".join(lines))
+
+
+@cli.group()
+def config() -> None:
+    """The configuration file."""
+
+
+@config.command("init")
+@click.option(
+    "--path", type=click.Path(dir_okay=False), help="Where to write it [default: --config]."
+)
+@click.pass_obj
+def config_init(obj: Context, path: str | None) -> None:
+    """Write a commented starter configuration (mode 0600)."""
+    from pathlib import Path
+
+    from metawatch import config as cfg
+
+    target = Path(path) if path else cfg.find(obj.config_path)[0]
+    cfg.write_starter(target)
+    click.echo(f"wrote {target}")
+
+
+@config.command("check")
+@click.pass_obj
+def config_check(obj: Context) -> None:
+    """Validate the configuration file."""
+    from metawatch import config as cfg
+
+    settings = obj.settings()
+    path = settings.path or cfg.find(obj.config_path)[0]
+    if settings.path is None:
+        click.echo(f"{path}: no configuration file (defaults apply)")
+        return
+    click.echo(
+        f"{path}: OK ({len(settings.mailboxes)} mailboxes, {len(settings.accounts)} accounts)"
+    )
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, metavar="[IMAP-URL]...")
+@click.pass_obj
+def doctor(obj: Context, sources: tuple[str, ...]) -> int:
+    """Check each mailbox: login, TLS, folders, Meta mail, authentication headers."""
+    from metawatch import doctor as doc
+
+    mailboxes = doc.mailboxes(sources, obj.settings())
+    if not mailboxes:
+        raise UsageError("no mailbox configured: add a [[mailbox]] or give an IMAP URL")
+    worst = 0
+    for mailbox in mailboxes:
+        lines, code = doc.check_mailbox(mailbox, _prompt)
+        click.echo("\n".join(lines))
+        worst = max(worst, code)
+    click.echo("\n".join(doc.check_accounts(obj.store())))
+    return worst
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -216,3 +216,29 @@ def write_starter(path: Path) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(STARTER)
+
+
+def mailbox_from_url(url: str) -> MailboxConfig:
+    """An ad-hoc mailbox from ``imaps://user@host:port/?ca_file=…&folders=INBOX,Spam``."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("imap", "imaps") or not parts.hostname or not parts.username:
+        raise ConfigError(f"{url}: expected imaps://USER@HOST[:PORT]/ or imap://USER@HOST[:PORT]/")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    known = {"ca_file", "folders", "tls", "allow_plaintext"}
+    if unknown := set(query) - known:
+        raise ConfigError(f"{url}: unknown parameter(s) {', '.join(sorted(unknown))}")
+    tls = query.get("tls", "implicit" if parts.scheme == "imaps" else "starttls")
+    mailbox = MailboxConfig(
+        name=f"{unquote(parts.username)}@{parts.hostname}",
+        host=parts.hostname,
+        username=unquote(parts.username),
+        port=parts.port or 0,
+        tls=tls,
+        ca_file=query.get("ca_file"),
+        allow_plaintext=query.get("allow_plaintext", "") in ("1", "true", "yes"),
+        folders=tuple(f for f in query.get("folders", "").split(",") if f),
+    )
+    _check_mailbox(mailbox, url.split("?")[0])
+    return mailbox

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from metawatch import accounts as acc
 from metawatch import parsing, status
 from metawatch.classify import Classifier
+from metawatch.config import AccountConfig, MailboxConfig, Settings, mailbox_from_url
+from metawatch.credentials import Prompt
 from metawatch.errors import SourceError
 from metawatch.models import (
     Account,
@@ -109,6 +111,55 @@ class Scanner:
         self.accounts.append(account)
         self.summary.discovered.append(account)
         return account
+
+
+def sync_accounts(store: Store, declared: Sequence[AccountConfig]) -> None:
+    """Add the config file's accounts that the store does not know yet (same platform and address)."""
+    known = store.accounts()
+    for a in declared:
+        platform = Platform(a.platform)
+        wanted = {acc.normalize_address(e) for e in a.emails}
+        if not any(k.platform is platform and wanted & {acc.normalize_address(e) for e in k.emails}
+                   for k in known if not k.discovered):  # fmt: skip
+            known.append(store.add_account(platform, a.emails, a.handle, a.label))
+
+
+def open_sources(
+    names: Sequence[str],
+    settings: Settings,
+    store: Store | None,
+    prompt: Prompt | None,
+) -> list[MailSource]:
+    """Sources for the SOURCE arguments, or every configured mailbox when there are none."""
+    from metawatch.sources.files import FileSource
+
+    if not names:
+        return [_imap(m, store, prompt) for m in settings.mailboxes]
+    return [
+        _imap(mailbox_from_url(n), store, prompt)
+        if n.startswith(("imap://", "imaps://"))
+        else FileSource(n)
+        for n in names
+    ]
+
+
+def _imap(mailbox: MailboxConfig, store: Store | None, prompt: Prompt | None) -> MailSource:
+    from metawatch.credentials import resolve
+    from metawatch.rules import load_rules
+    from metawatch.sources.imap import ImapSource
+
+    domains = list(load_rules().senders["domains"])
+    cursors = store.cursors(mailbox.name) if store else {}
+    return ImapSource(mailbox, lambda: resolve(mailbox, prompt), domains, cursors)
+
+
+def trusted_receivers(settings: Settings) -> tuple[str, ...]:
+    """Extra trusted authserv-ids: the config's, and those derived from the IMAP hosts."""
+    derived = []
+    for m in settings.mailboxes:
+        labels = m.host.lower().split(".")
+        derived += [m.host.lower(), ".".join(labels[-2:])]
+    return tuple(dict.fromkeys([*settings.trusted_authserv_ids, *derived]))
 
 
 def report(store: Store, policy: status.Policy | None = None) -> list[AccountStatus]:

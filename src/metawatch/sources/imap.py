@@ -1,0 +1,320 @@
+"""IMAP source: read-only, incremental, only Meta's mail travels. The only importer of imapclient."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from metawatch.config import MailboxConfig
+from metawatch.credentials import Secret
+from metawatch.errors import AuthError, ConfigError, SourceError
+from metawatch.models import Batch, Cursor, RawMail
+
+log = logging.getLogger(__name__)
+
+# Folders never scanned by default: by SPECIAL-USE flag (RFC 6154), else by name (lower case).
+SKIP_FLAGS = frozenset({b"\\Trash", b"\\Drafts", b"\\Sent", b"\\Noselect", b"\\NonExistent"})
+SKIP_NAMES = frozenset({
+    "trash", "deleted items", "deleted messages", "papierkorb", "gelöscht", "gelöschte elemente",
+    "drafts", "entwürfe", "sent", "sent items", "sent messages", "sent mail", "gesendet",
+    "gesendete objekte", "gesendete elemente", "corbeille", "brouillons", "envoyés", "prullenbak",
+    "concepten", "verzonden", "verzonden items", "cestino", "bozze", "inviata", "posta inviata",
+    "papelera", "borradores", "enviados", "kosz", "kopie robocze", "wysłane", "lixo", "rascunhos",
+    "enviadas", "itens enviados",
+})  # fmt: skip
+GMAIL_FLAGS = frozenset({b"\\All", b"\\Junk"})  # Gmail: labels are copies; All Mail + Spam suffice
+# Network faults worth a retry; LoginError is not one of them.
+RETRYABLE: tuple[type[BaseException], ...] = (OSError, EOFError)
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    """A folder as LIST shows it, and whether a scan reads it."""
+
+    name: str
+    flags: tuple[str, ...]
+    scanned: bool
+
+
+@dataclass(frozen=True)
+class MailboxReport:
+    """What `metawatch doctor` learns about a mailbox."""
+
+    tls: str
+    capabilities: tuple[str, ...]
+    folders: tuple[FolderInfo, ...]
+    meta_mails: dict[str, int]
+    auth_results: bool | None  # None: no Meta mail to look at
+
+
+class ImapSource:
+    """One configured mailbox; yields batches of Meta mails newer than the stored cursors."""
+
+    def __init__(
+        self,
+        config: MailboxConfig,
+        secret: Callable[[], Secret],
+        domains: Sequence[str],
+        cursors: dict[str, Cursor],
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self._secret = secret
+        self._criteria = search_criteria(domains)
+        self.cursors = dict(cursors)
+        self._sleep = sleep
+        self.fetched = 0  # message bodies fetched, for tests and doctor
+
+    # -- the MailSource interface ----------------------------------------------------------
+
+    def batches(self) -> Iterator[Batch]:
+        """Scan every folder; after a dropped connection, reconnect with backoff and resume."""
+        attempt, progressed = 0, False
+        faults: tuple[type[BaseException], ...] = (SourceError, *RETRYABLE, *_imap_errors())
+        while True:
+            try:
+                with self.connect() as client:
+                    for folder in self.folders(client):
+                        for batch in self._folder(client, folder):
+                            progressed = True
+                            yield batch
+                return
+            except (AuthError, ConfigError):
+                raise
+            except faults as e:
+                if not progressed or attempt >= self.config.retries:
+                    raise e if isinstance(e, SourceError) else _translate(e, self.config) from e
+                attempt += 1
+                log.warning("mailbox %s: %s; resuming (%d/%d)", self.name, _describe(e),
+                            attempt, self.config.retries)  # fmt: skip
+                self._sleep(min(2.0**attempt, 30.0))
+
+    # -- connection ------------------------------------------------------------------------
+
+    def connect(self) -> _Session:
+        """Connect, secure and log in; errors become our own exceptions."""
+        return _Session(self)
+
+    def _open(self) -> Any:
+        import imapclient
+
+        c = self.config
+        if c.tls == "plain" and not c.allow_plaintext:
+            raise ConfigError(f"mailbox '{c.name}': plain IMAP refused; set allow_plaintext = true")
+        timeout = imapclient.SocketTimeout(connect=c.connect_timeout, read=c.read_timeout)
+        context = tls_context(c.ca_file)
+        try:
+            client = imapclient.IMAPClient(c.host, port=c.effective_port, ssl=c.tls == "implicit",
+                                           ssl_context=context, timeout=timeout)  # fmt: skip
+            if c.tls == "starttls":
+                client.starttls(context)
+            secret = self._secret()
+            if secret.oauth2:
+                client.oauth2_login(c.username, secret.value)
+            else:
+                client.login(c.username, secret.value)
+        except RETRYABLE + _imap_errors() as e:
+            raise _translate(e, c) from e
+        return client
+
+    def inspect(self) -> MailboxReport:
+        """Connect and look around, read-only: TLS, capabilities, folders, Meta mail counts."""
+        try:
+            with self.connect() as client:
+                sock = client.socket()
+                tls = (
+                    f"{sock.version()} {sock.cipher()[0]}"
+                    if isinstance(sock, ssl.SSLSocket)
+                    else "none"
+                )
+                caps = tuple(sorted(c.decode() for c in client.capabilities()))
+                folders = tuple(self.folder_list(client))
+                counts: dict[str, int] = {}
+                sample: tuple[str, int] | None = None
+                for f in folders:
+                    if f.scanned:
+                        client.select_folder(f.name, readonly=True)
+                        uids = client.search(self._criteria)
+                        counts[f.name] = len(uids)
+                        if uids and sample is None:
+                            sample = (f.name, max(uids))
+                auth = self._has_auth_results(client, sample) if sample else None
+        except RETRYABLE + _imap_errors() as e:
+            raise _translate(e, self.config) from e
+        return MailboxReport(tls, caps, folders, counts, auth)
+
+    @staticmethod
+    def _has_auth_results(client: Any, sample: tuple[str, int]) -> bool:
+        client.select_folder(sample[0], readonly=True)
+        item = b"BODY[HEADER.FIELDS (AUTHENTICATION-RESULTS)]"
+        data = client.fetch([sample[1]], [b"BODY.PEEK[HEADER.FIELDS (AUTHENTICATION-RESULTS)]"])
+        return b"authentication-results" in bytes(data[sample[1]].get(item, b"")).lower()
+
+    # -- folders ---------------------------------------------------------------------------
+
+    def folder_list(self, client: Any) -> list[FolderInfo]:
+        """Every folder with its flags, marked as scanned or not."""
+        listed = client.list_folders()
+        gmail = client.has_capability("X-GM-EXT-1")
+        wanted = set(self.config.folders)
+        infos = []
+        for flags, _delim, name in listed:
+            flagset = frozenset(flags)
+            if wanted:
+                scanned = name in wanted
+            elif gmail:
+                scanned = bool(flagset & GMAIL_FLAGS)
+            else:
+                leaf = name.replace("\\", "/").split("/")[-1].split(".")[-1].lower()
+                scanned = not (flagset & (SKIP_FLAGS | {b"\\All"})) and leaf not in SKIP_NAMES
+            infos.append(FolderInfo(name, tuple(f.decode() for f in flags), scanned))
+        missing = wanted - {f.name for f in infos}
+        if missing:
+            raise ConfigError(
+                f"mailbox '{self.name}': no such folder(s): {', '.join(sorted(missing))}"
+            )
+        return infos
+
+    def folders(self, client: Any) -> list[str]:
+        """The names of the folders a scan reads."""
+        return [f.name for f in self.folder_list(client) if f.scanned]
+
+    def _folder(self, client: Any, folder: str) -> Iterator[Batch]:
+        status = client.folder_status(folder, [b"UIDVALIDITY", b"UIDNEXT"])
+        validity, uidnext = int(status[b"UIDVALIDITY"]), int(status[b"UIDNEXT"])
+        cur = self.cursors.get(folder)
+        if cur and cur.uidvalidity == validity and cur.uidnext == uidnext:
+            return  # nothing arrived since the last scan: not even SELECT
+        last = cur.last_uid if cur and cur.uidvalidity == validity else 0
+        if cur and cur.uidvalidity != validity:
+            log.info("mailbox %s folder %s: UIDVALIDITY changed, rescanning", self.name, folder)
+        client.select_folder(folder, readonly=True)  # EXAMINE: flags can't change
+        # "UID n:*" always includes the highest UID even when it is below n (RFC 3501): filter.
+        uids = sorted(
+            u for u in client.search([*self._criteria, "UID", f"{last + 1}:*"]) if u > last
+        )
+        size = self.config.batch_size
+        for i in range(0, len(uids), size):
+            chunk = uids[i : i + size]
+            final = i + size >= len(uids)
+            done = max(chunk[-1], uidnext - 1) if final else chunk[-1]
+            mails = self._fetch(client, folder, validity, chunk)
+            yield self._advance(
+                Cursor(self.name, folder, validity, done, uidnext if final else None), mails
+            )
+        if not uids:
+            yield self._advance(
+                Cursor(self.name, folder, validity, max(last, uidnext - 1), uidnext), ()
+            )
+
+    def _advance(self, cursor: Cursor, mails: tuple[RawMail, ...]) -> Batch:
+        # The consumer asks for the next batch only after committing this one (see MailSource).
+        self.cursors[cursor.folder] = cursor
+        return Batch(mails, cursor)
+
+    def _fetch(
+        self, client: Any, folder: str, validity: int, uids: list[int]
+    ) -> tuple[RawMail, ...]:
+        limit = self.config.max_message_size
+        sizes = client.fetch(uids, [b"RFC822.SIZE"])
+        small = [u for u in uids if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) <= limit]
+        bodies = client.fetch(small, [b"BODY.PEEK[]"]) if small else {}
+        self.fetched += len(bodies)
+        out = []
+        for uid in uids:
+            key = f"imap:{self.name}/{folder}/{validity}/{uid}"
+            if uid in bodies and b"BODY[]" in bodies[uid]:
+                out.append(RawMail(key, bytes(bodies[uid][b"BODY[]"])))
+            elif uid not in small:
+                n = int(sizes[uid][b"RFC822.SIZE"])
+                out.append(
+                    RawMail(
+                        key, b"", skipped=f"message of {n:,} bytes is over the {limit:,}-byte limit"
+                    )
+                )
+        return tuple(out)
+
+
+class _Session:
+    """Context manager around one logged-in client; always logs out, never expunges."""
+
+    def __init__(self, source: ImapSource) -> None:
+        self.source = source
+        self.client: Any = None
+
+    def __enter__(self) -> Any:
+        self.client = self.source._open()
+        return self.client
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.client.logout()  # LOGOUT, not CLOSE: CLOSE would expunge on a read-write folder
+        except Exception:  # deliberate: the connection may already be gone
+            log.debug("logout failed", exc_info=True)
+
+
+def search_criteria(domains: Sequence[str]) -> list[str]:
+    """An IMAP SEARCH for mail from any of the domains: OR FROM a OR FROM b FROM c."""
+    if not domains:
+        return []
+    criteria: list[str] = []
+    for domain in domains[:-1]:
+        criteria += ["OR", "FROM", domain]
+    return [*criteria, "FROM", domains[-1]]
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """A verifying context: certificate and host name are always checked."""
+    try:
+        context = ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as e:
+        raise ConfigError(f"cannot load ca_file {ca_file}: {e}") from e
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def _imap_errors() -> tuple[type[BaseException], ...]:
+    from imapclient.exceptions import IMAPClientError
+
+    return (IMAPClientError,)
+
+
+def _login_error() -> type[BaseException]:
+    from imapclient.exceptions import LoginError
+
+    return cast(type[BaseException], LoginError)
+
+
+def _translate(e: BaseException, c: MailboxConfig) -> Exception:
+    """Our own exception for a third-party one, with a message that names the mailbox."""
+    where = f"mailbox '{c.name}' ({c.host}:{c.effective_port})"
+    if isinstance(e, _login_error()):
+        return AuthError(
+            f"{where}: login failed for {c.username}: the server refused the credentials"
+        )
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return SourceError(f"{where}: TLS certificate verification failed ({e.verify_message}); "
+                           "for a self-signed server set ca_file")  # fmt: skip
+    return SourceError(f"{where}: {_describe(e)}")
+
+
+def _describe(e: BaseException) -> str:
+    if isinstance(e, SourceError):
+        return str(e)
+    if isinstance(e, socket.timeout | TimeoutError):
+        return "timed out"
+    if isinstance(e, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(e, ssl.SSLError):
+        return f"TLS error: {e.reason or e}"
+    if isinstance(e, socket.gaierror):
+        return f"cannot resolve host name: {e.strerror}"
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror.lower()
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
