@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from metawatch import cli
+
+from .dovecot import Dovecot
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_mails"
@@ -81,3 +84,20 @@ def make_mail(
     if html is not None:
         msg.add_alternative(html, subtype="html")
     return msg.as_bytes()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """A real Dovecot on loopback; skipped on a developer machine without it, never in CI."""
+    if shutil.which("dovecot") is None or shutil.which("openssl") is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "Dovecot is not installed, and CI must run the IMAP tests (.ci/run installs it)"
+            )
+        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd)")
+    from .dovecot import start
+
+    server = start()
+    yield server
+    server.stop()
+    shutil.rmtree(server.dir, ignore_errors=True)

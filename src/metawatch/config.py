@@ -104,7 +104,7 @@ def parse(data: dict[str, Any], path: Path | None) -> Settings:
                       for i, m in enumerate(_tables(data, "mailbox", where)))  # fmt: skip
     accounts = tuple(_build(AccountConfig, a, f"{where}: [[account]] #{i + 1}")
                      for i, a in enumerate(_tables(data, "account", where)))  # fmt: skip
-    settings = _build(Settings, {**top, "mailboxes": (), "accounts": ()}, where)
+    settings = _build(Settings, top, where, skip={"path", "mailboxes", "accounts"})
     for m in mailboxes:
         _check_mailbox(m, where)
     for a in accounts:
@@ -132,15 +132,19 @@ _HINTS: dict[str, str] = {
 }
 
 
-def _build(cls: type[_T], table: dict[str, Any], where: str) -> _T:
+def _build(
+    cls: type[_T], table: dict[str, Any], where: str, skip: frozenset[str] | set[str] = frozenset()
+) -> _T:
     hints = typing.get_type_hints(cls)
-    known = {f.name for f in fields(cls)} - {"path"}  # type: ignore[arg-type]
+    known = {f.name for f in fields(cls)} - skip  # type: ignore[arg-type]
     for key in table:
         if key not in known:
             hint = _HINTS.get(key, f"known keys: {', '.join(sorted(known))}")
             raise ConfigError(f"{where}: unknown key '{key}' ({hint})")
     values = {}
     for f in fields(cls):  # type: ignore[arg-type]
+        if f.name in skip:
+            continue
         if f.name in table:
             values[f.name] = _coerce(table[f.name], hints[f.name], f"{where}: '{f.name}'")
         elif f.default is MISSING and f.default_factory is MISSING:

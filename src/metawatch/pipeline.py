@@ -148,7 +148,7 @@ def _imap(mailbox: MailboxConfig, store: Store | None, prompt: Prompt | None) ->
     from metawatch.rules import load_rules
     from metawatch.sources.imap import ImapSource
 
-    domains = list(load_rules().senders["domains"])
+    domains = list(load_rules().senders["imap"]["search_from"])
     cursors = store.cursors(mailbox.name) if store else {}
     return ImapSource(mailbox, lambda: resolve(mailbox, prompt), domains, cursors)
 

@@ -119,8 +119,11 @@ class ImapSource:
                 client.oauth2_login(c.username, secret.value)
             else:
                 client.login(c.username, secret.value)
-        except RETRYABLE + _imap_errors() as e:
-            raise _translate(e, c) from e
+        except BaseException as e:
+            _close(locals().get("client"))
+            if isinstance(e, RETRYABLE + _imap_errors()):
+                raise _translate(e, c) from e
+            raise
         return client
 
     def inspect(self) -> MailboxReport:
@@ -129,7 +132,7 @@ class ImapSource:
             with self.connect() as client:
                 sock = client.socket()
                 tls = (
-                    f"{sock.version()} {sock.cipher()[0]}"
+                    f"{sock.version()} {(sock.cipher() or ('?',))[0]}"
                     if isinstance(sock, ssl.SSLSocket)
                     else "none"
                 )
@@ -257,6 +260,16 @@ class _Session:
             self.client.logout()  # LOGOUT, not CLOSE: CLOSE would expunge on a read-write folder
         except Exception:  # deliberate: the connection may already be gone
             log.debug("logout failed", exc_info=True)
+            _close(self.client)
+
+
+def _close(client: Any) -> None:
+    """Close a client's socket without a word to the server (it may be gone)."""
+    if client is not None:
+        try:
+            client.shutdown()
+        except Exception:  # deliberate: nothing more to do with a dead socket
+            log.debug("shutdown failed", exc_info=True)
 
 
 def search_criteria(domains: Sequence[str]) -> list[str]:

@@ -1,0 +1,172 @@
+"""A throwaway Dovecot IMAP server on loopback for integration tests (see shared dovecot recipe)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import imapclient
+
+CONF = """\
+base_dir = {d}/run
+state_dir = {d}/state
+instance_name = dovecot-test-{tls_port}
+log_path = {d}/dovecot.log
+info_log_path = {d}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <{d}/cert.pem
+ssl_key = <{d}/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+auth_failure_delay = 0
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+mail_location = maildir:{d}/mail/%u
+namespace inbox {{
+  inbox = yes
+  mailbox Junk {{
+    special_use = \\Junk
+  }}
+  mailbox Trash {{
+    special_use = \\Trash
+  }}
+  mailbox Sent {{
+    special_use = \\Sent
+  }}
+}}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {d}/users
+}}
+userdb {{
+  driver = passwd-file
+  args = {d}/users
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {plain_port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
+  }}
+}}
+"""
+
+
+USERS = 200
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Dovecot:
+    """A running server: ports, CA file and helpers to create users and put mail in."""
+
+    dir: Path
+    plain_port: int
+    tls_port: int
+    process: subprocess.Popen[bytes]
+    _ids = itertools.count(1)
+
+    @property
+    def ca_file(self) -> str:
+        return str(self.dir / "cert.pem")
+
+    def new_user(self) -> str:
+        """A fresh user with an empty mailbox (password ``secret-pw``)."""
+        n = next(self._ids)
+        if n > USERS:
+            raise RuntimeError(f"more than {USERS} test users: raise USERS")
+        return f"user{n}"
+
+    def client(self, user: str, password: str = "secret-pw") -> imapclient.IMAPClient:
+        ctx = ssl.create_default_context(cafile=self.ca_file)
+        c = imapclient.IMAPClient(
+            "127.0.0.1", port=self.tls_port, ssl=True, ssl_context=ctx, timeout=10
+        )
+        c.login(user, password)
+        return c
+
+    def append(self, user: str, folder: str, messages: list[bytes]) -> None:
+        """Put mail in with IMAP APPEND, creating the folder when needed."""
+        with self.client(user) as c:
+            if folder != "INBOX" and not c.folder_exists(folder):
+                c.create_folder(folder)
+            for raw in messages:
+                c.append(folder, raw, flags=())
+
+    def state(self, user: str) -> dict[str, tuple[int, int, list[tuple[int, tuple[bytes, ...]]]]]:
+        """Per folder: message count, unseen count and every message's flags (read-only)."""
+        out = {}
+        with self.client(user) as c:
+            for _flags, _d, name in c.list_folders():
+                status = c.folder_status(name, [b"MESSAGES", b"UNSEEN"])
+                c.select_folder(name, readonly=True)
+                flags = c.get_flags(c.search("ALL")) if status[b"MESSAGES"] else {}
+                out[name] = (status[b"MESSAGES"], status[b"UNSEEN"], sorted(flags.items()))
+        return out
+
+    def url(self, user: str, tls: str = "implicit", **params: str) -> str:
+        scheme, port = ("imaps", self.tls_port) if tls == "implicit" else ("imap", self.plain_port)
+        query = "&".join(f"{k}={v}" for k, v in {"ca_file": self.ca_file, **params}.items())
+        return f"{scheme}://{user}@127.0.0.1:{port}/?{query}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def start() -> Dovecot:
+    d = Path(tempfile.mkdtemp(prefix="dovecot-", dir="/tmp"))
+    os.chmod(d, 0o755)
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (d / "mail").mkdir()
+    os.chown(d / "mail", 65534, 65534)
+    # All users up front: Dovecot may not notice a passwd-file changed within the same second.
+    (d / "users").write_text("".join(
+        f"user{n}:{{PLAIN}}secret-pw:65534:65534::{d}/mail/user{n}::\n" for n in range(1, USERS + 1)
+    ))  # fmt: skip
+    plain, tls = free_port(), free_port()
+    (d / "dovecot.conf").write_text(CONF.format(d=d, plain_port=plain, tls_port=tls))
+    proc = subprocess.Popen(["dovecot", "-F", "-c", str(d / "dovecot.conf")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = Dovecot(d, plain, tls, proc)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", plain), timeout=1) as s:
+                if s.recv(100).startswith(b"* OK"):
+                    return server
+        except OSError:
+            time.sleep(0.05)
+    log = (d / "dovecot.log").read_text() if (d / "dovecot.log").exists() else "(no log)"
+    server.stop()
+    shutil.rmtree(d, ignore_errors=True)
+    raise RuntimeError(f"Dovecot did not start:\n{log}")
