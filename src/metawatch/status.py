@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from metawatch.deadlines import objection_note, wave_of
 from metawatch.models import (
     AI_KINDS,
     Account,
@@ -17,6 +18,7 @@ from metawatch.models import (
     Platform,
     State,
 )
+from metawatch.rules import Wave
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CRITICAL = frozenset({State.UNPROTECTED, State.REJECTED})
@@ -38,6 +40,8 @@ class Policy:
     """Settings that change how evidence counts."""
 
     accept_unverified: bool = False  # count confirmations with authenticity "none" as protection
+    require_fresh_confirmation: bool = False  # a new notice wave needs a new confirmation
+    waves: tuple[Wave, ...] = ()
 
 
 def evidence_from(records: Iterable[MessageRecord]) -> list[Evidence]:
@@ -69,15 +73,33 @@ def evaluate(
     real = [e for e in ev if e.authenticity is not Authenticity.FAIL]
     state, basis = _decide(real, policy)
     notice = _latest(real, Kind.POLICY_NOTICE)
-    link = notice.objection_link if notice else None
+    note = ""
+    if state is State.PROTECTED and basis and notice and notice.date > basis.date:
+        if _new_wave(notice, basis, policy):
+            state, note = (
+                State.UNPROTECTED,
+                f"a new notice wave arrived after your objection of {basis.date:%Y-%m-%d}",
+            )
+            basis = notice
+        else:
+            note = f"the notice of {notice.date:%Y-%m-%d} is covered by the objection of {basis.date:%Y-%m-%d}"
+    if state is State.PROTECTED and basis and not note:
+        note = objection_note(basis.date.date(), policy.waves)
     return AccountStatus(
         account=account,
         state=state,
         since=basis.date if basis else None,
         evidence=basis,
-        objection_link=link,
+        objection_link=notice.objection_link if notice else None,
         suspected_fake=fakes,
+        note=note,
     )
+
+
+def _new_wave(notice: Evidence, accepted: Evidence, policy: Policy) -> bool:
+    if not policy.require_fresh_confirmation:
+        return False
+    return wave_of(notice.date.date(), policy.waves) != wave_of(accepted.date.date(), policy.waves)
 
 
 def _decide(ev: list[Evidence], policy: Policy) -> tuple[State, Evidence | None]:

@@ -12,11 +12,13 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from typing import Any
 
 from metawatch.errors import RulesError
 
+NOT_LANGUAGES = frozenset({"rules", "common", "senders", "waves"})
 GAP = r"(?:\W+\w+){0,8}?"  # ".." in a phrase: up to eight words in between
 _FOLD_MAP = str.maketrans(
     {
@@ -126,6 +128,17 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Wave:
+    """One wave of Meta's AI-training notices (waves.toml)."""
+
+    id: str
+    name: str
+    notices_from: date
+    deadline: date
+    training_from: date
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """Everything the classifier needs, loaded and compiled once."""
 
@@ -134,6 +147,7 @@ class RuleSet:
     packs: tuple[LanguagePack, ...]
     common: tuple[CueGroup, ...]
     senders: dict[str, Any]
+    waves: tuple[Wave, ...] = ()
 
     def pack(self, language: str) -> LanguagePack:
         """The pack for a language code."""
@@ -159,10 +173,19 @@ def build_ruleset(data: dict[str, dict[str, Any]]) -> RuleSet:
             raise RulesError(f"rule pack '{required}.toml' is missing")
     rules = tuple(_rule(r) for r in data["rules"].get("rule", []))
     common = _groups("common.toml", data["common"])
-    langs = sorted(k for k in data if k not in ("rules", "common", "senders"))
+    langs = sorted(k for k in data if k not in NOT_LANGUAGES)
     packs = tuple(_pack(lang, data[lang]) for lang in langs)
     _check_references(rules, common, packs)
-    return RuleSet(str(data["rules"]["version"]), rules, packs, common, data["senders"])
+    waves = tuple(_wave(w) for w in data.get("waves", {}).get("wave", []))
+    return RuleSet(str(data["rules"]["version"]), rules, packs, common, data["senders"], waves)
+
+
+def _wave(raw: dict[str, Any]) -> Wave:
+    try:
+        return Wave(str(raw["id"]), str(raw["name"]), raw["notices_from"], raw["deadline"],
+                    raw["training_from"])  # fmt: skip
+    except KeyError as e:
+        raise RulesError(f"waves.toml: a [[wave]] lacks {e}") from e
 
 
 def _read(name: str, text: str) -> dict[str, Any]:
