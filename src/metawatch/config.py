@@ -7,6 +7,7 @@ import tomllib
 import types
 import typing
 from dataclasses import MISSING, dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,32 @@ class AccountConfig:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    """[alerts]: where alerts go and how often they repeat."""
+
+    urls: tuple[str, ...] = ()
+    remind_every: str = "7d"
+    pending_grace: str = "48h"
+
+    @property
+    def remind_interval(self) -> timedelta:
+        """``remind_every`` as a duration."""
+        return duration(self.remind_every)
+
+    @property
+    def pending_interval(self) -> timedelta:
+        """``pending_grace`` as a duration."""
+        return duration(self.pending_grace)
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """[health]: a healthchecks-style ping URL for the scan itself."""
+
+    ping_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the configuration file says, validated."""
 
@@ -63,6 +90,9 @@ class Settings:
     database: str | None = None
     trusted_authserv_ids: tuple[str, ...] = ()
     accept_unverified: bool = False
+    require_fresh_confirmation: bool = False
+    alerts: AlertsConfig = AlertsConfig()
+    health: HealthConfig = HealthConfig()
     mailboxes: tuple[MailboxConfig, ...] = ()
     accounts: tuple[AccountConfig, ...] = field(default=())
 
@@ -93,18 +123,39 @@ def load(explicit: str | None = None) -> Settings:
         raise ConfigError(f"{path}: cannot read: {e}") from e
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: invalid TOML: {e}") from e
-    return parse(data, path)
+    settings = parse(data, path)
+    _check_private(path, settings)
+    return settings
+
+
+def _check_private(path: Path, settings: Settings) -> None:
+    """Alert and ping URLs carry tokens: a file holding them must be readable by its owner only."""
+    if not (settings.alerts.urls or settings.health.ping_url):
+        return
+    mode = path.stat().st_mode
+    if mode & 0o077:
+        raise ConfigError(f"{path}: holds secrets (alert or ping URLs) but is readable by others "
+                          f"(mode {mode & 0o777:04o}); run: chmod 600 {path}")  # fmt: skip
 
 
 def parse(data: dict[str, Any], path: Path | None) -> Settings:
     """Validate a parsed TOML document; every message names the file and the key."""
     where = str(path or "config")
-    top = {k: v for k, v in data.items() if k not in ("mailbox", "account")}
+    top = {k: v for k, v in data.items() if k not in ("mailbox", "account", "alerts", "health")}
     mailboxes = tuple(_build(MailboxConfig, m, f"{where}: [[mailbox]] #{i + 1}")
                       for i, m in enumerate(_tables(data, "mailbox", where)))  # fmt: skip
     accounts = tuple(_build(AccountConfig, a, f"{where}: [[account]] #{i + 1}")
                      for i, a in enumerate(_tables(data, "account", where)))  # fmt: skip
-    settings = _build(Settings, top, where, skip={"path", "mailboxes", "accounts"})
+    settings = _build(
+        Settings, top, where, skip={"path", "mailboxes", "accounts", "alerts", "health"}
+    )
+    alerts = _build(AlertsConfig, _table(data, "alerts", where), f"{where}: [alerts]")
+    for key in ("remind_every", "pending_grace"):
+        try:
+            duration(getattr(alerts, key))
+        except ValueError as e:
+            raise ConfigError(f"{where}: [alerts] '{key}': {e}") from None
+    health = _build(HealthConfig, _table(data, "health", where), f"{where}: [health]")
     for m in mailboxes:
         _check_mailbox(m, where)
     for a in accounts:
@@ -115,8 +166,26 @@ def parse(data: dict[str, Any], path: Path | None) -> Settings:
     names = [m.name for m in mailboxes]
     if len(set(names)) != len(names):
         raise ConfigError(f"{where}: two [[mailbox]] tables have the same name")
-    return Settings(path, settings.database, settings.trusted_authserv_ids,
-                    settings.accept_unverified, mailboxes, accounts)  # fmt: skip
+    return Settings(path, settings.database, settings.trusted_authserv_ids, settings.accept_unverified,
+                    settings.require_fresh_confirmation, alerts, health, mailboxes, accounts)  # fmt: skip
+
+
+def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: '{key}' must be a [{key}] table")
+    return value
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def duration(text: str) -> timedelta:
+    """'7d', '48h', '30m', '90s' or '2w' as a timedelta."""
+    text = text.strip().lower()
+    if len(text) < 2 or text[-1] not in _UNITS or not text[:-1].isdigit():
+        raise ValueError(f"{text!r} is not a duration like 7d, 48h or 30m")
+    return timedelta(seconds=int(text[:-1]) * _UNITS[text[-1]])
 
 
 def _tables(data: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
@@ -195,6 +264,15 @@ STARTER = """\
 
 # Count confirmations that carry no authentication results as protection (not recommended):
 # accept_unverified = false
+
+# [alerts]
+# urls = ["mailto://user:app-password@gmx.net?to=anna@example.org", "ntfy://my-topic"]
+# remind_every = "7d"                    # repeat an alert while its condition lasts
+# pending_grace = "48h"                  # a code with no decision after this is alerted
+# require_fresh_confirmation = false     # (top level) demand a new confirmation per notice wave
+
+# [health]
+# ping_url = "https://hc-ping.com/your-uuid"   # /start, success, /fail around every scan
 
 # [[mailbox]]
 # name = "gmx"

@@ -225,3 +225,47 @@ class MessageRecord:
     account_id: int | None
     error: str | None = None
     cues: tuple[Cue, ...] = ()
+
+
+@dataclass(frozen=True)
+class Condition:
+    """An alertable condition that holds now, with the message that describes it."""
+
+    subject: str  # "account:7" or "mailbox:gmx"
+    condition: (
+        str  # unprotected, rejected, needs_review, suspected_fake, pending_stale, auth_failure
+    )
+    evidence: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """A condition that was alerted, and when."""
+
+    id: int
+    subject: str
+    condition: str
+    evidence: str
+    title: str
+    body: str
+    opened: datetime
+    last_sent: datetime
+    resolved: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to one channel, delivered or waiting for a retry."""
+
+    id: int
+    alert_id: int
+    kind: str  # alert, reminder, resolved
+    channel: str
+    title: str
+    body: str
+    created: datetime
+    delivered: datetime | None
+    attempts: int
+    last_error: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from metawatch import accounts as acc
 from metawatch import parsing, status
@@ -163,11 +163,28 @@ def trusted_receivers(settings: Settings) -> tuple[str, ...]:
 
 
 def report(store: Store, policy: status.Policy | None = None) -> list[AccountStatus]:
-    """The current state of every account."""
-    evidence = status.evidence_from(store.messages())
+    """The current state of every account: its own mails, manual entries, linked acceptances."""
+    policy = policy or status.Policy()
     by_account: dict[int, list[Evidence]] = {}
-    for e in evidence:
+    for e in [*status.evidence_from(store.messages()), *store.manual_evidence()]:
         if e.account_id is not None:
             by_account.setdefault(e.account_id, []).append(e)
-    policy = policy or status.Policy()
-    return [status.evaluate(a, by_account.get(a.id, []), policy) for a in store.accounts()]
+    groups = _link_groups(store.links())
+    statuses = []
+    for a in store.accounts():
+        evidence = list(by_account.get(a.id, []))
+        for other in groups.get(a.id, set()) - {a.id}:
+            evidence += [replace(e, source=f"linked account #{other}") for e in by_account.get(other, [])
+                         if e.kind is Kind.OBJECTION_ACCEPTED]  # fmt: skip
+        statuses.append(status.evaluate(a, evidence, policy))
+    return statuses
+
+
+def _link_groups(pairs: Sequence[tuple[int, int]]) -> dict[int, set[int]]:
+    """Accounts Center groups: linking is transitive."""
+    groups: dict[int, set[int]] = {}
+    for a, b in pairs:
+        merged = groups.get(a, {a}) | groups.get(b, {b})
+        for member in merged:
+            groups[member] = merged
+    return groups

@@ -19,17 +19,30 @@ from metawatch.accounts import normalize_address
 from metawatch.errors import NotFound, StoreError
 from metawatch.models import (
     Account,
+    AlertRecord,
     Authenticity,
     Classification,
+    Condition,
     Cue,
     Cursor,
+    Delivery,
+    Evidence,
     Kind,
     Mail,
     MessageRecord,
     Platform,
 )
 from metawatch.store import migrations
-from metawatch.store.tables import AccountRow, AddressRow, CursorRow, MessageRow
+from metawatch.store.tables import (
+    AccountRow,
+    AddressRow,
+    AlertRow,
+    CursorRow,
+    DeliveryRow,
+    LinkRow,
+    ManualRow,
+    MessageRow,
+)
 
 
 @dataclass(frozen=True)
@@ -53,9 +66,116 @@ MESSAGE: Table = SQLModel.metadata.tables[MessageRow.__tablename__]
 ACCOUNT: Table = SQLModel.metadata.tables[AccountRow.__tablename__]
 ADDRESS: Table = SQLModel.metadata.tables[AddressRow.__tablename__]
 CURSOR: Table = SQLModel.metadata.tables[CursorRow.__tablename__]
+LINK: Table = SQLModel.metadata.tables[LinkRow.__tablename__]
+MANUAL: Table = SQLModel.metadata.tables[ManualRow.__tablename__]
+ALERT: Table = SQLModel.metadata.tables[AlertRow.__tablename__]
+DELIVERY: Table = SQLModel.metadata.tables[DeliveryRow.__tablename__]
 
 
-class Store:
+class AlertsMixin:
+    """Alerts, their deliveries, linked accounts and manual evidence."""
+
+    engine: Engine
+
+    def _write(self) -> Any: ...
+    def _read(self) -> Any: ...
+
+    def open_alerts(self) -> list[AlertRecord]:
+        """Alerts whose condition has not been resolved."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(ALERT).where(ALERT.c.resolved.is_(None)).order_by(ALERT.c.id)
+            )
+            return [_alert(r) for r in rows.mappings()]
+
+    def alerts(self, limit: int = 100) -> list[tuple[AlertRecord, list[Delivery]]]:
+        """The latest alerts with their deliveries, newest first."""
+        with self._read() as conn:
+            rows = [_alert(r) for r in conn.execute(
+                select(ALERT).order_by(ALERT.c.id.desc()).limit(limit)).mappings()]  # fmt: skip
+            ds = [
+                _delivery(r)
+                for r in conn.execute(select(DELIVERY).order_by(DELIVERY.c.id)).mappings()
+            ]
+        return [(a, [d for d in ds if d.alert_id == a.id]) for a in rows]
+
+    def open_alert(self, c: Condition, now: datetime) -> AlertRecord:
+        """Record a newly alerted condition."""
+        values: dict[str, Any] = {"subject": c.subject, "condition": c.condition, "evidence": c.evidence,
+                                  "title": c.title, "body": c.body, "opened": now, "last_sent": now}  # fmt: skip
+        with self._write() as conn:
+            new_id = conn.execute(ALERT.insert().values(values).returning(ALERT.c.id)).scalar_one()
+        return AlertRecord(id=new_id, **values)
+
+    def touch_alert(self, alert_id: int, now: datetime) -> None:
+        """A reminder went out."""
+        with self._write() as conn:
+            conn.execute(ALERT.update().where(ALERT.c.id == alert_id).values(last_sent=now))
+
+    def resolve_alert(self, alert_id: int, now: datetime) -> None:
+        """The condition no longer holds."""
+        with self._write() as conn:
+            conn.execute(ALERT.update().where(ALERT.c.id == alert_id).values(resolved=now))
+
+    def add_delivery(self, alert_id: int, kind: str, channel: str, title: str, body: str,
+                     now: datetime) -> None:  # fmt: skip
+        """Queue one message for one channel."""
+        with self._write() as conn:
+            conn.execute(DELIVERY.insert().values(alert_id=alert_id, kind=kind, channel=channel,
+                                                  title=title, body=body, created=now))  # fmt: skip
+
+    def pending_deliveries(self) -> list[Delivery]:
+        """Messages not delivered yet, oldest first."""
+        stmt = select(DELIVERY).where(DELIVERY.c.delivered.is_(None)).order_by(DELIVERY.c.id)
+        with self._read() as conn:
+            return [_delivery(r) for r in conn.execute(stmt).mappings()]
+
+    def mark_delivery(self, delivery_id: int, now: datetime, error: str | None) -> None:
+        """Record an attempt: delivered when ``error`` is None."""
+        values: dict[str, Any] = {"attempts": DELIVERY.c.attempts + 1, "last_error": error or ""}
+        if error is None:
+            values["delivered"] = now
+        with self._write() as conn:
+            conn.execute(DELIVERY.update().where(DELIVERY.c.id == delivery_id).values(values))
+
+    def link_accounts(self, a: int, b: int) -> None:
+        """Record that two accounts share an Accounts Center."""
+        if a == b:
+            raise NotFound("an account cannot be linked to itself")
+        known = {acc.id for acc in self.accounts()}  # type: ignore[attr-defined]
+        for x in (a, b):
+            if x not in known:
+                raise NotFound(f"no account with id {x}")
+        lo, hi = sorted((a, b))
+        with self._write() as conn:
+            if not conn.execute(
+                select(LINK.c.id).where((LINK.c.account_a == lo) & (LINK.c.account_b == hi))
+            ).first():
+                conn.execute(LINK.insert().values(account_a=lo, account_b=hi))
+
+    def links(self) -> list[tuple[int, int]]:
+        """Every linked pair."""
+        with self._read() as conn:
+            return [(r[0], r[1]) for r in conn.execute(select(LINK.c.account_a, LINK.c.account_b))]
+
+    def add_manual(self, account_id: int, day: datetime, note: str) -> None:
+        """Record an objection confirmed on screen (in the app)."""
+        if account_id not in {acc.id for acc in self.accounts()}:  # type: ignore[attr-defined]
+            raise NotFound(f"no account with id {account_id}")
+        with self._write() as conn:
+            conn.execute(
+                MANUAL.insert().values(account_id=account_id, date=day, note=note, created=_now())
+            )
+
+    def manual_evidence(self) -> list[Evidence]:
+        """Every manual confirmation, as evidence."""
+        with self._read() as conn:
+            rows = conn.execute(select(MANUAL).order_by(MANUAL.c.date)).mappings().all()
+        return [Evidence(Kind.OBJECTION_ACCEPTED, _utc(r["date"]), Authenticity.PASS, "manual",
+                         r["note"] or "manual", account_id=r["account_id"]) for r in rows]  # fmt: skip
+
+
+class Store(AlertsMixin):
     """Accounts and classified mails in one database (SQLAlchemy Core over SQLModel tables)."""
 
     def __init__(self, engine: Engine) -> None:
@@ -215,6 +335,16 @@ class Store:
             )
             if conn.execute(ACCOUNT.delete().where(ACCOUNT.c.id == account_id)).rowcount == 0:
                 raise NotFound(f"no account with id {account_id}")
+
+
+def _alert(r: Mapping[Any, Any]) -> AlertRecord:
+    return AlertRecord(r["id"], r["subject"], r["condition"], r["evidence"], r["title"], r["body"],
+                       _utc(r["opened"]), _utc(r["last_sent"]), _utc(r["resolved"]) if r["resolved"] else None)  # fmt: skip
+
+
+def _delivery(r: Mapping[Any, Any]) -> Delivery:
+    return Delivery(r["id"], r["alert_id"], r["kind"], r["channel"], r["title"], r["body"], _utc(r["created"]),
+                    _utc(r["delivered"]) if r["delivered"] else None, r["attempts"], r["last_error"])  # fmt: skip
 
 
 def _save_cursor(conn: Connection, c: Cursor) -> None:

@@ -20,10 +20,16 @@ def _create_cursor_table(conn: Connection) -> None:
     SQLModel.metadata.tables["imap_cursor"].create(conn, checkfirst=True)
 
 
+def _create_alert_tables(conn: Connection) -> None:
+    for name in ("account_link", "manual_evidence", "alert", "alert_delivery"):
+        SQLModel.metadata.tables[name].create(conn, checkfirst=True)
+
+
 # (version, name, step). Append new steps; never edit or reorder a released one.
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "create tables", _create_tables),
     (2, "IMAP cursors", _create_cursor_table),
+    (3, "alerts, links and manual evidence", _create_alert_tables),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

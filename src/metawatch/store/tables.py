@@ -83,3 +83,55 @@ class CursorRow(SQLModel, table=True):
     last_uid: int
     uidnext: int | None = None
     updated: datetime
+
+
+class LinkRow(SQLModel, table=True):
+    """Two accounts in the same Meta Accounts Center: one objection covers both."""
+
+    __tablename__ = "account_link"
+    __table_args__ = (UniqueConstraint("account_a", "account_b"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_a: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    account_b: int = Field(foreign_key="account.id", ondelete="CASCADE")
+
+
+class ManualRow(SQLModel, table=True):
+    """An objection the user made in the app, which shows only an on-screen confirmation."""
+
+    __tablename__ = "manual_evidence"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    date: datetime
+    note: str = ""
+    created: datetime
+
+
+class AlertRow(SQLModel, table=True):
+    """One alerted condition of an account (or a mailbox), open until it is resolved."""
+
+    __tablename__ = "alert"
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(index=True)  # "account:7" or "mailbox:gmx"
+    condition: str
+    evidence: str = ""
+    title: str
+    body: str
+    opened: datetime
+    last_sent: datetime
+    resolved: datetime | None = None
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One message of an alert (alert, reminder, resolved) to one channel."""
+
+    __tablename__ = "alert_delivery"
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True, ondelete="CASCADE")
+    kind: str  # alert, reminder, resolved
+    channel: str  # a channel's safe name, never its URL (URLs hold tokens)
+    title: str
+    body: str
+    created: datetime
+    delivered: datetime | None = None
+    attempts: int = 0
+    last_error: str = ""
