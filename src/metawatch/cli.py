@@ -73,9 +73,13 @@ class Context:
 
     def policy(self) -> Any:
         """How evidence counts, from the config."""
+        from metawatch.rules import load_rules
         from metawatch.status import Policy
 
-        return Policy(accept_unverified=self.settings().accept_unverified)
+        settings = self.settings()
+        return Policy(
+            settings.accept_unverified, settings.require_fresh_confirmation, load_rules().waves
+        )
 
 
 def _prompt(text: str) -> str:
@@ -138,28 +142,76 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None, debug: bool
 
 @cli.command()
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...")
-@click.option("--dry-run", is_flag=True, help="Classify and report, but write nothing.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
+@click.option("--dry-run", is_flag=True, help="Classify and report, but write and alert nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary; alerts and errors only (for cron).")
 @click.pass_obj
 def scan(obj: Context, sources: tuple[str, ...], dry_run: bool, quiet: bool) -> int:
-    """Scan mail: the configured mailboxes, or each SOURCE given.
+    """Scan mail: the configured mailboxes, or each SOURCE given; then alert.
 
     A SOURCE is an .eml file, a folder of them, an mbox file, a Maildir, or an IMAP URL
     (imaps://USER@HOST[:PORT]/; the password comes from $METAWATCH_PASSWORD or a prompt).
+    Prints a summary when there is something new, and an alert when an account enters an
+    alertable state (to the [alerts] channels when configured); otherwise nothing.
     """
-    from metawatch import pipeline
+    from metawatch import health, pipeline
+    from metawatch.lock import lock_path, scan_lock
 
-    if not sources and not obj.settings().mailboxes:
+    settings = obj.settings()
+    if not sources and not settings.mailboxes:
         raise UsageError("nothing to scan: give a SOURCE, or configure a [[mailbox]] "
                          "(see `metawatch config init`)")  # fmt: skip
-    store = None if dry_run else obj.store()
-    opened = pipeline.open_sources(sources, obj.settings(), store, _prompt)
-    summary = pipeline.Scanner(store, obj.classifier()).scan(opened)
-    for _name, error in summary.failed:
-        log.error("%s", error)
-    if not quiet:
-        _print_summary(summary, dry_run)
+    if dry_run:
+        summary = pipeline.Scanner(None, obj.classifier()).scan(
+            pipeline.open_sources(sources, settings, None, _prompt))  # fmt: skip
+        _print_summary(summary, dry_run=True)
+        return _scan_code(summary)
+    store = obj.store()
+    with scan_lock(lock_path(str(store.engine.url))):
+        health.ping(settings.health.ping_url, "/start")
+        opened = pipeline.open_sources(sources, settings, store, _prompt)
+        summary = pipeline.Scanner(store, obj.classifier()).scan(opened)
+        for _name, error in summary.failed:
+            log.error("%s", error)
+        if not quiet and (summary.new or summary.discovered):
+            _print_summary(summary, dry_run=False)
+        _alert(obj, store, summary)
+        failure = "; ".join(str(e) for _, e in summary.failed)
+        health.ping(settings.health.ping_url, "/fail" if failure else "", failure)
+    return _scan_code(summary)
+
+
+def _scan_code(summary: Any) -> int:
     return max((int(e.exit_code) for _, e in summary.failed), default=0)
+
+
+def _alert(obj: Context, store: Any, summary: Any) -> None:
+    """Evaluate every account after the scan and send what deserves an alert."""
+    from metawatch import pipeline
+    from metawatch.alerts import conditions, dispatch
+    from metawatch.alerts.channels import from_urls
+    from metawatch.errors import AuthError
+
+    settings, now = obj.settings(), _now()
+    statuses = pipeline.report(store, obj.policy())
+    auth_failures = [(name, str(e)) for name, e in summary.failed if isinstance(e, AuthError)]
+    current = conditions.for_accounts(statuses, now, settings.alerts.pending_interval,
+                                      obj.policy().waves, _forms())  # fmt: skip
+    current += conditions.for_mailbox_failures(auth_failures)
+    resolved = {f"account:{s.account.id}": f"{conditions.account_name(s)} is now protected"
+                for s in statuses if s.state is State.PROTECTED}  # fmt: skip
+    resolved.update({f"mailbox:{m.name}": f"mailbox {m.name} works again" for m in settings.mailboxes
+                     if m.name not in dict(auth_failures)})  # fmt: skip
+    channels = from_urls(settings.alerts.urls, click.echo)
+    dispatch.run(store, current, channels, now, settings.alerts.remind_interval, resolved)
+
+
+def _now() -> Any:
+    """The current time; $METAWATCH_NOW (ISO 8601) sets it, for tests of reminders."""
+    import os
+    from datetime import UTC, datetime
+
+    value = os.environ.get("METAWATCH_NOW")
+    return datetime.fromisoformat(value).astimezone(UTC) if value else datetime.now(UTC)
 
 
 def _print_summary(summary: Any, dry_run: bool) -> None:
@@ -275,6 +327,84 @@ def accounts_remove(obj: Context, account_id: int) -> None:
     """Remove an account (its mails stay stored)."""
     obj.store().remove_account(account_id)
     click.echo(f"removed account {account_id}")
+
+
+@accounts.command("link")
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+@click.pass_obj
+def accounts_link(obj: Context, first: int, second: int) -> None:
+    """Two accounts share one Meta Accounts Center: one objection covers both."""
+    obj.store().link_accounts(first, second)
+    click.echo(f"linked accounts {first} and {second}")
+
+
+@accounts.command("confirm")
+@click.argument("account_id", type=int)
+@click.option(
+    "--date",
+    "day",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="When Meta confirmed the objection (YYYY-MM-DD).",
+)
+@click.option("--note", default="", help='For example "objected in the app".')
+@click.pass_obj
+def accounts_confirm(obj: Context, account_id: int, day: Any, note: str) -> None:
+    """Record an objection confirmed only on screen (in the app)."""
+    from datetime import UTC
+
+    obj.store().add_manual(account_id, day.replace(tzinfo=UTC), note)
+    click.echo(f"recorded a manual confirmation for account {account_id} on {day:%Y-%m-%d}")
+
+
+@cli.group()
+def alerts() -> None:
+    """Alert channels and history."""
+
+
+@alerts.command("test")
+@click.pass_obj
+def alerts_test(obj: Context) -> int:
+    """Send a test message to every configured channel."""
+    from metawatch.alerts.channels import ChannelError, from_urls
+
+    failed = 0
+    for name, channel in from_urls(obj.settings().alerts.urls, click.echo).items():
+        try:
+            channel.send("metawatch test", "If you can read this, metawatch alerts reach you here.")
+            click.echo(f"ok    {name}")
+        except ChannelError as e:
+            failed += 1
+            click.echo(f"FAIL  {e}", err=True)
+    return int(ExitCode.TEMP_FAIL) if failed else 0
+
+
+@alerts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def alerts_list(obj: Context, as_json: bool) -> None:
+    """What was alerted, and which messages were delivered or are pending."""
+    from metawatch import report
+
+    rows = obj.store().alerts()
+    if as_json:
+        emit_json([report.alert_json(a, ds) for a, ds in rows])
+        return
+    click.echo(report.table(report.ALERT_HEADERS, report.alert_rows(rows), widths={5: 60}))
+
+
+@cli.command()
+@click.option("--cron", "kind", flag_value="cron", default=True, help="A crontab line (default).")
+@click.option("--systemd", "kind", flag_value="systemd", help="A systemd service and timer.")
+@click.option("--every", default="20m", show_default=True, help="How often: 10m, 30m, 1h …")
+@click.pass_obj
+def schedule(obj: Context, kind: str, every: str) -> None:
+    """Print a ready crontab line or systemd unit pair, with absolute paths."""
+    from metawatch import schedule as sched
+
+    command = sched.command_line(obj.db, obj.config_path)
+    click.echo(sched.cron(command, every) if kind == "cron" else sched.systemd(command, every))
 
 
 @cli.command()

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from metawatch.models import AccountStatus, Classification, Mail, MessageRecord
+from metawatch.models import (
+    AccountStatus,
+    AlertRecord,
+    Classification,
+    Delivery,
+    Mail,
+    MessageRecord,
+)
 from metawatch.status import next_step
 
 # C0/C1 control characters (ESC starts ANSI sequences), line and paragraph separators, bidi overrides.
@@ -89,6 +96,7 @@ def status_json(s: AccountStatus, forms: dict[str, str]) -> dict[str, Any]:
         else None,
         "objection_link": s.objection_link or forms.get(a.platform.value),
         "suspected_fake": [int(e.ref) if e.ref.isdigit() else e.ref for e in s.suspected_fake],
+        "note": s.note,
         "next_step": next_step(s, forms.get(a.platform.value)),
     }
 
@@ -162,3 +170,30 @@ def message_rows(records: Sequence[MessageRecord]) -> list[list[object]]:
 
 
 MESSAGE_HEADERS = ("id", "date", "kind", "platform", "lang", "account", "auth", "subject")
+
+
+ALERT_HEADERS = ("id", "opened", "subject", "condition", "state", "title", "deliveries")
+
+
+def alert_rows(rows: Sequence[tuple[AlertRecord, list[Delivery]]]) -> list[list[object]]:
+    """Rows of `alerts list`: one per alert, deliveries summarised."""
+    out: list[list[object]] = []
+    for a, deliveries in rows:
+        state = f"resolved {day(a.resolved)}" if a.resolved else "open"
+        sent = ", ".join(
+            f"{d.kind}→{d.channel}:{'ok' if d.delivered else 'pending'}" for d in deliveries
+        )
+        out.append([a.id, day(a.opened), a.subject, a.condition, state, a.title, sent or "-"])
+    return out
+
+
+def alert_json(a: AlertRecord, deliveries: Sequence[Delivery]) -> dict[str, Any]:
+    """An alert and its deliveries as JSON."""
+    return {
+        "id": a.id, "subject": a.subject, "condition": a.condition, "evidence": a.evidence,
+        "title": a.title, "body": a.body, "opened": a.opened.isoformat(),
+        "last_sent": a.last_sent.isoformat(), "resolved": a.resolved.isoformat() if a.resolved else None,
+        "deliveries": [{"kind": d.kind, "channel": d.channel, "created": d.created.isoformat(),
+                        "delivered": d.delivered.isoformat() if d.delivered else None,
+                        "attempts": d.attempts, "last_error": d.last_error} for d in deliveries],
+    }  # fmt: skip

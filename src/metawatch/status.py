@@ -112,9 +112,10 @@ def _decide(ev: list[Evidence], policy: Policy) -> tuple[State, Evidence | None]
         return State.REJECTED, rejected
     if unverified := _latest(ev, Kind.OBJECTION_ACCEPTED):
         return State.NEEDS_REVIEW, unverified
-    if code := _latest(ev, Kind.VERIFICATION_CODE):
+    code, notice = _latest(ev, Kind.VERIFICATION_CODE), _latest(ev, Kind.POLICY_NOTICE)
+    if code and (notice is None or code.date >= notice.date):
         return State.PENDING, code
-    if notice := _latest(ev, Kind.POLICY_NOTICE):
+    if notice:
         return State.UNPROTECTED, notice
     return State.UNKNOWN, None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from metawatch.deadlines import deadline_note
 from metawatch.models import AccountStatus, Condition, State
@@ -39,45 +39,47 @@ def for_accounts(
 
 def _account(s: AccountStatus, now: datetime, grace: timedelta, waves: Sequence[Wave],
              forms: dict[str, str]) -> list[Condition]:  # fmt: skip
-    subject, name, ev = f"account:{s.account.id}", account_name(s), s.evidence
+    """At most one condition per account: its state's, with a suspected fake mentioned in it."""
+    subject, name = f"account:{s.account.id}", account_name(s)
+    primary = _primary(s, name, now, grace, waves, forms)
+    if not s.suspected_fake:
+        return [Condition(subject, *primary)] if primary else []
+    fake = s.suspected_fake[-1]
+    warning = (f"A mail of {fake.date:%Y-%m-%d} claims to come from Meta about your objection, but its "
+               f"sender failed authentication (metawatch explain {fake.ref}). Do not trust it.")  # fmt: skip
+    if primary:
+        condition, ref, title, body = primary
+        return [Condition(subject, condition, ref, title, f"{body}\n\n{warning}")]
+    return [
+        Condition(subject, "suspected_fake", fake.ref, f"{name}: suspected fake Meta mail", warning)
+    ]
+
+
+def _primary(s: AccountStatus, name: str, now: datetime, grace: timedelta, waves: Sequence[Wave],
+             forms: dict[str, str]) -> tuple[str, str, str, str] | None:  # fmt: skip
+    ev = s.evidence
     day = f"{ev.date:%Y-%m-%d}" if ev else "?"
     ref = ev.ref if ev else ""
-    out = []
     if s.state is State.UNPROTECTED:
         link = s.objection_link or forms.get(s.account.platform.value, "Meta's Privacy Center")
         body = (f"Meta's notice of {day} says it will use this account's data to train its AI, and no "
-                f"accepted objection has been seen. Object here: {link}\n{_today_note(now.date(), waves)}")  # fmt: skip
-        out.append(Condition(subject, "unprotected", ref, f"{name} is not protected", body.strip()))
-    elif s.state is State.REJECTED:
+                f"accepted objection has been seen. Object here: {link}")  # fmt: skip
+        if note := " ".join(x for x in (s.note, deadline_note(now.date(), waves)) if x):
+            body += f"\n{note}"
+        return "unprotected", ref, f"{name} is not protected", body
+    if s.state is State.REJECTED:
         body = (f"Meta's answer of {day} refuses the objection or asks for more information. Read it "
                 f"(metawatch explain {ref}) and object again, or complain to your data-protection authority.")  # fmt: skip
-        out.append(Condition(subject, "rejected", ref, f"{name}: objection rejected", body))
-    elif s.state is State.NEEDS_REVIEW:
+        return "rejected", ref, f"{name}: objection rejected", body
+    if s.state is State.NEEDS_REVIEW:
         body = (f"A confirmation arrived on {day}, but its sender could not be verified. Check it "
                 f"(metawatch explain {ref}) before you rely on it.")  # fmt: skip
-        out.append(
-            Condition(subject, "needs_review", ref, f"{name}: confirmation needs review", body)
-        )
-    elif s.state is State.PENDING and ev and now - ev.date > grace:
+        return "needs_review", ref, f"{name}: confirmation needs review", body
+    if s.state is State.PENDING and ev and now - ev.date > grace:
         body = (f"A verification code of the objection arrived on {day}, and no decision since: the "
                 "objection was probably not completed. Object again.")  # fmt: skip
-        out.append(
-            Condition(subject, "pending_stale", ref, f"{name}: objection not completed", body)
-        )
-    if s.suspected_fake:
-        fake = s.suspected_fake[-1]
-        body = (f"A mail of {fake.date:%Y-%m-%d} claims to come from Meta about your objection, but its "
-                f"sender failed authentication (metawatch explain {fake.ref}). Do not trust it.")  # fmt: skip
-        out.append(
-            Condition(
-                subject, "suspected_fake", fake.ref, f"{name}: suspected fake Meta mail", body
-            )
-        )
-    return out
-
-
-def _today_note(today: date, waves: Sequence[Wave]) -> str:
-    return deadline_note(today, waves)
+        return "pending_stale", ref, f"{name}: objection not completed", body
+    return None
 
 
 def for_mailbox_failures(failures: Iterable[tuple[str, str]]) -> list[Condition]:
