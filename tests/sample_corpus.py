@@ -777,3 +777,272 @@ SPECS.append(
         expect={"kind": "unparseable", "rule": "parse.error", "authenticity": "none"},
     )
 )
+
+# -- variants and more look-alikes (wording drift the rules must survive) -------------------------
+SPECS += [
+    spec(
+        "en-ig-accepted-us-honor.eml",
+        TOM_IG,
+        "We've reviewed your request",
+        "Hi tom_evans_ie,\n\nWe've reviewed your request and will honor your objection. This means your "
+        "request will be applied going forward.\n\nIf you want to learn more about generative AI, and our "
+        "privacy work in this new space, please review the information we have in Privacy Center.",
+        IG,
+        d(2024, 6, 9, 18, 2),
+        expect("objection_accepted", "instagram", "en", "decision.accepted", "pass", TOM_IG),
+    ),
+    spec(
+        "de-ig-notice-2025-nutzerinnen.eml",
+        ANNA_IG,
+        "Erfahre, wie wir deine Informationen im Zuge der Verbesserung von KI bei Meta verwenden",
+        "Hallo anna_s_fotos,\n\nwir möchten dich darüber informieren, dass wir deine Interaktionen mit KI bei "
+        "Meta‑Features sowie öffentliche Inhalte von Nutzer:innen, die 18 Jahre oder älter sind, auf der "
+        "Grundlage unserer berechtigten Interessen verwenden werden, um generative KI‑Modelle zu verbessern.\n\n"
+        "Du hast das Recht, dem zu widersprechen. Falls du widersprichst, bestätigen wir dir per E‑Mail, dass "
+        "wir diese Informationen künftig nicht mehr verwenden.",
+        IG,
+        d(2025, 4, 23, 6),
+        expect("policy_notice", "instagram", "de", "notice.policy", "pass", ANNA_IG),
+        layout="html-qp",
+    ),
+    spec(
+        "fr-ig-accepted-typo-quotes.eml",
+        CAST["fr"][2],
+        "Votre opposition concernant l’IA de Meta",
+        "Bonjour marie_dbs,\n\nNous avons examiné votre demande et nous allons accepter votre opposition. "
+        "Cela signifie que nous n’utiliserons pas vos informations publiques d’Instagram pour le "
+        "développement futur des modèles d’IA générative de « l’IA de Meta ».",
+        IG,
+        d(2025, 4, 24, 21),
+        expect("objection_accepted", "instagram", "fr", "decision.accepted", "pass", CAST["fr"][2]),
+    ),
+    spec(
+        "es-ig-notice-2025-meta-sender.eml",
+        CAST["es"][2],
+        "Descubre cómo usaremos tu información a medida que mejoramos la IA en Meta",
+        NOTICE_2025["es"][1].format(name="carlitos_gz")
+        + "\n\nInstagram · Meta Platforms Ireland Ltd.",
+        ("no-reply@mail.meta.com", "Instagram"),
+        d(2025, 4, 18, 12),
+        expect("policy_notice", "instagram", "es", "notice.policy", "pass", CAST["es"][2]),
+    ),
+    spec(
+        "es-fb-rejected-more-info.eml",
+        CAST["es"][0],
+        "Tu solicitud sobre la IA en Meta #4410298",
+        "Hola, Carlos:\n\nGracias por tu solicitud relativa al uso de tu información para la IA en Meta. "
+        "Lamentablemente, no podemos tramitar tu objeción: necesitamos más información para identificar tu "
+        "cuenta.",
+        CASE,
+        d(2024, 6, 14, 10),
+        expect("objection_rejected", "facebook", "es", "decision.rejected", "pass", CAST["es"][0]),
+    ),
+    spec(
+        "it-ig-rejected.eml",
+        CAST["it"][2],
+        "La tua richiesta relativa all'IA in Meta",
+        "Ciao giuliaross1,\n\ngrazie per la tua richiesta di opposizione all'uso delle tue informazioni per "
+        "l'IA in Meta. Purtroppo non possiamo elaborarla: abbiamo bisogno di ulteriori informazioni.",
+        IG,
+        d(2024, 6, 15, 9),
+        expect("objection_rejected", "instagram", "it", "decision.rejected", "pass", CAST["it"][2]),
+    ),
+    spec(
+        "nl-fb-code-2024.eml",
+        CAST["nl"][0],
+        "Je bevestigingscode",
+        "Hoi Emma,\n\nGebruik deze code om je bezwaar tegen het gebruik van je informatie voor AI bij Meta te "
+        "bevestigen:\n\n730512\n\nDe code verloopt over een uur.",
+        SEC,
+        d(2024, 6, 4, 20),
+        expect("verification_code", "facebook", "nl", "code.objection", "pass", CAST["nl"][0]),
+    ),
+    spec(
+        "pl-fb-code-2024.eml",
+        CAST["pl"][0],
+        "Twój kod potwierdzający",
+        "Cześć Kasia,\n\nużyj tego kodu, aby potwierdzić swój sprzeciw dotyczący AI w Meta:\n\n284613\n\n"
+        "Kod wygasa za godzinę.",
+        SEC,
+        d(2024, 6, 4, 21),
+        expect("verification_code", "facebook", "pl", "code.objection", "pass", CAST["pl"][0]),
+    ),
+    spec(
+        "fr-fb-login-alert.eml",
+        CAST["fr"][0],
+        "Nouvelle connexion à votre compte",
+        "Bonjour Marie,\n\nNous avons remarqué une nouvelle connexion à votre compte Facebook depuis un "
+        "nouvel appareil. Si ce n’était pas vous, changez votre mot de passe.",
+        SEC,
+        d(2025, 3, 3, 22),
+        expect("other_meta", "facebook", "fr", "meta.other", "pass", CAST["fr"][0]),
+    ),
+    spec(
+        "es-ig-password-reset.eml",
+        CAST["es"][2],
+        "Restablece tu contraseña",
+        "Hola, carlitos_gz:\n\nHemos recibido una solicitud para restablecer tu contraseña de Instagram. "
+        "Si no fuiste tú, ignora este correo.",
+        IGSEC,
+        d(2025, 1, 12, 7),
+        expect("other_meta", "instagram", "es", "meta.other", "pass", CAST["es"][2]),
+    ),
+    spec(
+        "it-fb-terms-update.eml",
+        CAST["it"][0],
+        "Aggiornamento delle nostre Condizioni",
+        "Ciao Giulia,\n\nabbiamo aggiornato le nostre Condizioni d'uso e la nostra Informativa sui cookie. "
+        "Le modifiche entreranno in vigore il 1° gennaio. Continuando a usare Facebook accetti le "
+        "condizioni aggiornate.",
+        FB,
+        d(2024, 12, 1, 8),
+        expect("other_meta", "facebook", "it", "meta.other", "pass", CAST["it"][0]),
+    ),
+    spec(
+        "pl-fb-digest-hoax.eml",
+        CAST["pl"][0],
+        "Anna Kowalska opublikowała nowy post",
+        "Cześć Kasia,\n\nAnna Kowalska udostępniła post:\n„Goodbye Meta AI. I do not give Meta or anyone else "
+        "permission to use any of my personal data, profile information or photos.”\n\n8 komentarzy",
+        ("notification@facebookmail.com", "Facebook"),
+        d(2024, 9, 25, 19),
+        expect("other_meta", "facebook", None, "lookalike.hoax", "pass", CAST["pl"][0]),
+    ),  # mostly English
+    spec(
+        "nl-ig-ads-consent.eml",
+        CAST["nl"][2],
+        "Kies hoe je advertenties wilt zien",
+        "Hoi emmajansen_,\n\nZoals vereist door de wetgeving in jouw regio bieden we je de keuze: gebruik "
+        "Instagram gratis met gepersonaliseerde advertenties, of neem een abonnement zonder advertenties.",
+        IG,
+        d(2023, 11, 3, 9),
+        expect("other_meta", "instagram", "nl", "meta.other", "pass", CAST["nl"][2]),
+    ),
+    spec(
+        "pt-fb-suspension.eml",
+        CAST["pt"][0],
+        "A tua conta foi desativada",
+        "Olá João,\n\nAnalisámos o teu recurso. A tua conta foi desativada porque não cumpre os nossos "
+        "Padrões da Comunidade. Esta decisão é definitiva.",
+        ("appeals@support.facebook.com", "Facebook"),
+        d(2024, 2, 2, 11),
+        expect("other_meta", "facebook", "pt", "lookalike.suspension", "pass", CAST["pt"][0]),
+    ),
+    spec(
+        "de-fb-privacy-policy-2023.eml",
+        ANNA_FB,
+        "Wir aktualisieren unsere Datenschutzrichtlinie",
+        "Hallo Anna,\n\nwir aktualisieren unsere Datenschutzrichtlinie, um besser zu erklären, wie wir deine "
+        "Informationen für Werbung verwenden. Für personalisierte Werbung stützen wir uns künftig auf "
+        "berechtigte Interessen; du kannst dieser Verarbeitung widersprechen.",
+        FB,
+        d(2023, 4, 5, 9),
+        expect("other_meta", "facebook", "de", "meta.other", "pass", ANNA_FB),
+    ),
+    spec(
+        "en-wa-ai-chats.eml",
+        "Tom Evans <tom.evans@icloud.com>",
+        "Updates to WhatsApp's Privacy Policy",
+        "Hello,\n\nWe're updating our Privacy Policy. Your personal messages stay end-to-end encrypted. If "
+        "you chat with Meta AI, those chats may be used to improve AI at Meta.",
+        ("noreply@whatsapp.com", "WhatsApp"),
+        d(2025, 4, 10, 10),
+        expect("other_meta", "whatsapp", "en", "meta.other", "pass", "tom.evans@icloud.com"),
+    ),
+    spec(
+        "not-meta-kurier-article.eml",
+        CAST["it"][0],
+        "Meta e l'IA: come opporsi",
+        "Cari lettori,\n\nMeta scrive agli utenti: «Hai diritto di opporti all'uso delle tue informazioni per "
+        "tali finalità». Ecco come fare opposizione all'IA in Meta, passo per passo, prima del 27 maggio.",
+        ("newsletter@tg24-esempio.it", "TG Newsletter"),
+        d(2025, 5, 20, 7),
+        expect("not_meta", None, None, "sender.not_meta", "none", None),
+    ),
+    spec(
+        "not-meta-forum-digest.eml",
+        CAST["pt"][0],
+        "Resumo do fórum: Meta IA",
+        "Novas respostas no tópico 'Como me opor à IA na Meta?': 'Recebi o e-mail da Meta, cliquei em "
+        "opor-me e recebi a confirmação: vamos aceitar a tua oposição'.",
+        ("digest@forum-exemplo.pt", "Fórum"),
+        d(2025, 5, 1, 8),
+        expect("not_meta", None, None, "sender.not_meta", "none", None),
+    ),
+    spec(
+        "attack-pl-lookalike-notice.eml",
+        CAST["pl"][2],
+        "Twoje konto zostanie usunięte — potwierdź sprzeciw",
+        "Cześć kasia.nowak,\n\nAby zachować konto i zgłosić sprzeciw wobec AI w Meta, zaloguj się w ciągu 24 "
+        "godzin.",
+        ("security@faceboook-support.com", "Facebook"),
+        d(2025, 4, 29, 3),
+        auth="none",
+        exp=expect("not_meta", None, None, "sender.not_meta", "none", None),
+    ),
+    spec(
+        "attack-en-spoofed-notice-fail.eml",
+        TOM_IG,
+        NOTICE_2025["en"][0],
+        NOTICE_2025["en"][1].format(name="tom_evans_ie"),
+        ("no-reply@mail.instagram.com", "Instagram"),
+        d(2025, 4, 30, 4),
+        auth="fail-forged",
+        exp=expect("policy_notice", "instagram", "en", "notice.policy", "fail", TOM_IG),
+    ),
+    spec(
+        "fwd-es-accepted-outlook.eml",
+        "Carlos García <carlos.garcia@gmail.com>",
+        "RV: Tu solicitud sobre la IA en Meta",
+        "Para guardar.\n\n________________________________\nDe: Facebook <notification@facebookmail.com>\n"
+        "Enviado: lunes, 28 de abril de 2025 13:05\nPara: carlos.garcia@gmail.com\nAsunto: Tu solicitud sobre "
+        "la IA en Meta\n\n---------- Mensaje reenviado ---------\n"
+        + ACCEPTED["es"][1].format(name="Carlos"),
+        ("carlos.garcia@gmail.com", "Carlos García"),
+        d(2025, 4, 28, 14),
+        layout="plain-8bit",
+        exp=expect(
+            "objection_accepted",
+            "facebook",
+            "es",
+            "decision.accepted",
+            "none",
+            "carlos.garcia@gmail.com",
+            forwarded=True,
+        ),
+    ),
+    spec(
+        "it-fb-accepted-no-auth.eml",
+        CAST["it"][0],
+        ACCEPTED["it"][0],
+        ACCEPTED["it"][1].format(name="Giulia"),
+        FB,
+        d(2025, 4, 27, 17),
+        auth="none",
+        exp=expect(
+            "objection_accepted", "facebook", "it", "decision.accepted", "none", CAST["it"][0]
+        ),
+    ),
+    spec(
+        "pt-ig-notice-2024-br.eml",
+        CAST["pt"][2],
+        "Estamos atualizando nossa Política de Privacidade à medida que expandimos a IA na Meta",
+        "Olá joaosilva.pt,\n\nVamos expandir as experiências de IA na Meta. Usaremos informações públicas, como "
+        "publicações e comentários de contas de pessoas com 18 anos ou mais, com base em interesses "
+        "legítimos, para desenvolver e melhorar a IA na Meta. Você tem o direito de se opor. Se você se "
+        "opuser, não usaremos mais suas informações públicas.",
+        IG,
+        d(2024, 9, 3, 12),
+        expect("policy_notice", "instagram", "pt", "notice.policy", "pass", CAST["pt"][2]),
+    ),
+    spec(
+        "nl-ig-accepted-2.eml",
+        CAST["nl"][2],
+        "We honoreren je bezwaar",
+        "Hoi emmajansen_,\n\nWe hebben je verzoek bekeken en we honoreren je bezwaar. Dit betekent dat we je "
+        "openbare informatie niet gebruiken voor de ontwikkeling van generatieve AI-modellen voor AI bij Meta.",
+        IG,
+        d(2024, 6, 6, 20),
+        expect("objection_accepted", "instagram", "nl", "decision.accepted", "pass", CAST["nl"][2]),
+    ),
+]

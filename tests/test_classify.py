@@ -145,3 +145,27 @@ def test_objection_link_is_found_by_its_target(classifier: Classifier) -> None:
     html = '<p>AI at Meta, legitimate interests, you can <a href="https://www.facebook.com/help/contact/712876720715583">object</a>.</p>'
     result = classify(classifier, "", html=html)
     assert result.objection_link == "https://www.facebook.com/help/contact/712876720715583"
+
+
+def test_privacy_promise_without_an_objection_is_not_an_acceptance(classifier: Classifier) -> None:
+    body = "Your personal messages stay private: we won't use your private messages to train AI at Meta."
+    assert (
+        classify(classifier, body, sender="WhatsApp <noreply@whatsapp.com>").kind is Kind.OTHER_META
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hallo Lukas, wir haben deinen Widerspruch erhalten und geben ihm statt. Wir werden deine "
+        "Informationen nicht mehr für KI bei Meta verwenden.",
+        "Hi, we've received your objection form and we will honour it. Your public information won't "
+        "be used to develop AI at Meta.",
+        "Bonjour, votre opposition a été acceptée : nous n’utiliserons plus vos informations pour l’IA de Meta.",
+        "Je bezwaar is ingewilligd. We gebruiken je openbare informatie niet voor AI bij Meta.",
+        "Twój sprzeciw został przyjęty. Nie będziemy wykorzystywać Twoich informacji do AI w Meta.",
+        "A tua oposição foi aceite. Não vamos utilizar as tuas informações para a IA na Meta.",
+    ],
+)
+def test_acceptances_in_unseen_wording(classifier: Classifier, body: str) -> None:
+    assert classify(classifier, body, subject="Meta").kind is Kind.OBJECTION_ACCEPTED

@@ -121,7 +121,7 @@ class Classifier:
             kind=kind,
             rule=rule_id,
             rules_version=self.rules.version,
-            platform=self._platform(mail, text),
+            platform=self._platform(mail),
             language=pack.language,
             cues=cues,
             auth=verdict,
@@ -143,14 +143,16 @@ class Classifier:
             return [scored[0][1]]
         return [p for _, p in scored]
 
-    def _platform(self, mail: Mail, text: str) -> Platform | None:
+    def _platform(self, mail: Mail) -> Platform | None:
         domain = mail.from_addr.rpartition("@")[2]
         listed = self.senders.meta_domain(domain)
         if listed and self.senders.domains[listed]:
             return Platform(self.senders.domains[listed])
-        if not listed and (brand := self._brand_name(mail.from_name)):
-            return _BRAND_PLATFORM.get(brand)
-        counts = {p: text.count(p.value) for p in Platform}
+        brand = self._brand_name(mail.from_name)  # "Instagram" <no-reply@mail.meta.com>
+        if brand in _BRAND_PLATFORM:
+            return _BRAND_PLATFORM[brand]
+        body = fold(f"{mail.subject}\n{mail.text}")  # link targets would always say facebook.com
+        counts = {p: body.count(p.value) for p in Platform}
         best = max(counts, key=lambda p: counts[p])
         return best if counts[best] else None
 
