@@ -24,8 +24,12 @@ from .proxy import CuttingProxy
 
 Run = Callable[..., Result]
 PW = "secret-pw"
+# Mails from Meta (or posing as Meta): the ones a scan fetches and stores as Meta mail.
+MANIFEST = tomllib.loads((SAMPLES / "manifest.toml").read_text("utf-8"))
 META = sorted(
-    p.name for p in SAMPLES.glob("*.eml") if not p.name.startswith(("not-meta", "fwd-", "broken"))
+    n
+    for n, e in MANIFEST.items()
+    if e["kind"] not in ("not_meta", "unparseable") and not e.get("forwarded")
 )
 
 
