@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from metawatch.auth import parse_results, trusted_header, verdict
+from metawatch import parsing
+from metawatch.auth import parse_results, trusted_header, verdict, verify_dkim
 from metawatch.classify import Classifier
 from metawatch.models import Authenticity
+
+from .conftest import make_mail
 
 SENDERS = Classifier().senders
 FB = "notification@facebookmail.com"
@@ -100,3 +103,58 @@ def test_parse_results_reads_methods_and_properties() -> None:
         ("dkim", "pass", {"header.d": "a.com"}),
         ("spf", "fail", {"smtp.mailfrom": "b.com"}),
     ]
+
+
+@pytest.fixture(scope="module")
+def dkim_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes]:
+    """A 2048-bit key made here, and its DNS TXT record."""
+    from dkim import dknewkey
+
+    d = tmp_path_factory.mktemp("dkim")
+    dknewkey.GenRSAKeys(str(d / "key.pem"), verbose=False)
+    dknewkey.ExtractRSADnsPublicKey(str(d / "key.pem"), str(d / "dns.txt"), verbose=False)
+    return (d / "key.pem").read_bytes(), (d / "dns.txt").read_bytes()
+
+
+def _signed(key: bytes, domain: str = "facebookmail.com") -> bytes:
+    import dkim
+
+    raw = make_mail(
+        "We will honour your objection. This means that we won't use your information for AI at Meta.",
+        subject="Your objection", sender=f"Facebook <notification@{domain}>",
+    )  # fmt: skip
+    raw = raw.replace(b"\n", b"\r\n")
+    return (
+        dkim.sign(raw, b"s1", domain.encode(), key, include_headers=[b"from", b"subject", b"to"])
+        + raw
+    )
+
+
+def test_verify_dkim_passes_a_good_signature_offline(dkim_key: tuple[bytes, bytes]) -> None:
+    key, record = dkim_key
+    dns = {b"s1._domainkey.facebookmail.com.": record}
+    classifier = Classifier(verify_dkim=True, dnsfunc=lambda name, timeout=5: dns.get(name))
+    raw = _signed(key)
+    without = Classifier().classify(parsing.parse(raw), raw)
+    result = classifier.classify(parsing.parse(raw), raw)
+    assert without.authenticity is Authenticity.NONE
+    assert result.authenticity is Authenticity.PASS
+    assert "verified locally" in result.auth.reason
+
+
+def test_verify_dkim_rejects_a_tampered_mail(dkim_key: tuple[bytes, bytes]) -> None:
+    key, record = dkim_key
+    dns = {b"s1._domainkey.facebookmail.com.": record}
+    classifier = Classifier(verify_dkim=True, dnsfunc=lambda name, timeout=5: dns.get(name))
+    raw = _signed(key).replace(b"We will honour", b"We will hon0ur")
+    assert classifier.classify(parsing.parse(raw), raw).authenticity is not Authenticity.PASS
+
+
+def test_verify_dkim_needs_alignment(dkim_key: tuple[bytes, bytes]) -> None:
+    key, record = dkim_key
+    dns = {b"s1._domainkey.mailer.example.": record}
+    raw = _signed(key, domain="mailer.example").replace(
+        b"From: Facebook <notification@mailer.example>",
+        b"From: Facebook <notification@facebookmail.com>",
+    )
+    assert verify_dkim(raw, "facebookmail.com", lambda name, timeout=5: dns.get(name)) is None

@@ -99,3 +99,15 @@ def test_unwritable_location_is_a_store_error(tmp_path: Path) -> None:
 def test_database_url_accepts_paths_and_urls(tmp_path: Path) -> None:
     assert database_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database_url(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
+
+
+def test_an_older_database_is_upgraded(store: Store, db: Path) -> None:
+    store.close()
+    with sqlite3.connect(db) as conn:  # make it look like schema version 3
+        conn.execute("ALTER TABLE message DROP COLUMN auth_header")
+        conn.execute("UPDATE metawatch_meta SET value='3' WHERE key='schema_version'")
+    reopened = Store.open(database_url(str(db)))
+    reopened.add_messages([new("k", (SAMPLES / "en-fb-accepted.eml").read_bytes())])
+    assert reopened.messages()[0].auth_header.startswith("icloud.com")
+    version = sqlite3.connect(db).execute("SELECT value FROM metawatch_meta").fetchone()
+    assert version == (str(SCHEMA_VERSION),)

@@ -73,8 +73,16 @@ class _Matcher:
 class Classifier:
     """Classifies parsed mails with one loaded rule set; build once, call for every mail."""
 
-    def __init__(self, rules: RuleSet | None = None, trusted: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        rules: RuleSet | None = None,
+        trusted: tuple[str, ...] = (),
+        verify_dkim: bool = False,
+        dnsfunc: auth.DnsFunc | None = None,
+    ) -> None:
         self.rules = rules or load_rules()
+        self.verify_dkim = verify_dkim
+        self.dnsfunc = dnsfunc
         s = self.rules.senders
         self.senders = auth.Senders(
             domains=dict(s["domains"]),
@@ -84,13 +92,19 @@ class Classifier:
         )
         self.common = {g.name: g for g in self.rules.common}
 
-    def classify(self, mail: Mail) -> Classification:
-        """Decide what a mail is; never raises for any parsed mail."""
+    def classify(self, mail: Mail, raw: bytes | None = None) -> Classification:
+        """Decide what a mail is; never raises for any parsed mail.
+
+        With ``verify_dkim`` and the raw bytes, a mail without a trusted pass gets its DKIM
+        signature verified locally.
+        """
         if mail.error:
             return Classification(Kind.UNPARSEABLE, "parse.error", self.rules.version)
         domain = mail.from_addr.rpartition("@")[2]
         if self.senders.meta_domain(domain):
             verdict = auth.verdict(mail.from_addr, mail.auth_results, self.senders)
+            if self.verify_dkim and raw and verdict.authenticity is not Authenticity.PASS:
+                verdict = auth.verify_dkim(raw, domain, self.dnsfunc) or verdict
             return self._content(mail, verdict)
         inner = self._forwarded(mail)
         if inner is not None:

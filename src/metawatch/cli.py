@@ -43,6 +43,7 @@ class Context:
         self.config_path = config
         self._settings: Any = None
         self._store: Any = None
+        self.verify_dkim = False
 
     def settings(self) -> Any:
         """The validated configuration (empty when there is no config file)."""
@@ -69,7 +70,9 @@ class Context:
         from metawatch import pipeline
         from metawatch.classify import Classifier
 
-        return Classifier(trusted=pipeline.trusted_receivers(self.settings()))
+        settings = self.settings()
+        return Classifier(trusted=pipeline.trusted_receivers(settings),
+                          verify_dkim=self.verify_dkim or settings.verify_dkim)  # fmt: skip
 
     def policy(self) -> Any:
         """How evidence counts, from the config."""
@@ -144,8 +147,13 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None, debug: bool
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...")
 @click.option("--dry-run", is_flag=True, help="Classify and report, but write and alert nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary; alerts and errors only (for cron).")
+@click.option(
+    "--verify-dkim", is_flag=True, help="Also verify DKIM signatures locally (needs DNS)."
+)
 @click.pass_obj
-def scan(obj: Context, sources: tuple[str, ...], dry_run: bool, quiet: bool) -> int:
+def scan(
+    obj: Context, sources: tuple[str, ...], dry_run: bool, quiet: bool, verify_dkim: bool
+) -> int:
     """Scan mail: the configured mailboxes, or each SOURCE given; then alert.
 
     A SOURCE is an .eml file, a folder of them, an mbox file, a Maildir, or an IMAP URL
@@ -156,6 +164,7 @@ def scan(obj: Context, sources: tuple[str, ...], dry_run: bool, quiet: bool) -> 
     from metawatch import health, pipeline
     from metawatch.lock import lock_path, scan_lock
 
+    obj.verify_dkim = verify_dkim
     settings = obj.settings()
     if not sources and not settings.mailboxes:
         raise UsageError("nothing to scan: give a SOURCE, or configure a [[mailbox]] "
@@ -427,19 +436,23 @@ def messages(obj: Context, kind: str | None, account_id: int | None, as_json: bo
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option(
+    "--verify-dkim", is_flag=True, help="Also verify DKIM signatures locally (needs DNS)."
+)
 @click.pass_obj
-def classify(obj: Context, files: tuple[str, ...], as_json: bool) -> None:
+def classify(obj: Context, files: tuple[str, ...], as_json: bool, verify_dkim: bool) -> None:
     """Classify mail files without a database."""
     from metawatch import parsing, report
     from metawatch.sources.files import FileSource
 
+    obj.verify_dkim = verify_dkim
     classifier = obj.classifier()
     rows = []
     for source in [FileSource(f) for f in files]:
         for batch in source.batches():
             for raw in batch.mails:
                 mail = parsing.parse(raw.data)
-                result = classifier.classify(mail)
+                result = classifier.classify(mail, raw.data)
                 name = raw.key.split(":", 1)[1]
                 if as_json:
                     emit_json(report.classification_json(name, mail, result))
@@ -470,6 +483,24 @@ def explain(obj: Context, target: str) -> None:
     else:
         lines = ex.explain_file(target)
     click.echo("\n".join(lines))
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Show what would change; store nothing.")
+@click.pass_obj
+def reclassify(obj: Context, dry_run: bool) -> None:
+    """Re-run the current rules over stored mails (read again from files or IMAP)."""
+    from metawatch import reclassify as rc
+    from metawatch import report
+
+    classifier = obj.classifier()
+    out = rc.reclassify(obj.store(), classifier, obj.settings(), _prompt, dry_run=dry_run)
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"checked {out.checked} mails with rule packs {classifier.rules.version}: "
+               f"{len(out.changes)} {verb}, {out.unreachable} no longer reachable")  # fmt: skip
+    if out.changes:
+        rows = [[c.id, c.before, c.after, c.source] for c in out.changes]
+        click.echo(report.table(("id", "before", "after", "source"), rows, widths={3: 60}))
 
 
 @cli.group()

@@ -6,7 +6,7 @@ import os
 import tomllib
 import types
 import typing
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,7 @@ class Settings:
     trusted_authserv_ids: tuple[str, ...] = ()
     accept_unverified: bool = False
     require_fresh_confirmation: bool = False
+    verify_dkim: bool = False
     alerts: AlertsConfig = AlertsConfig()
     health: HealthConfig = HealthConfig()
     mailboxes: tuple[MailboxConfig, ...] = ()
@@ -166,8 +167,7 @@ def parse(data: dict[str, Any], path: Path | None) -> Settings:
     names = [m.name for m in mailboxes]
     if len(set(names)) != len(names):
         raise ConfigError(f"{where}: two [[mailbox]] tables have the same name")
-    return Settings(path, settings.database, settings.trusted_authserv_ids, settings.accept_unverified,
-                    settings.require_fresh_confirmation, alerts, health, mailboxes, accounts)  # fmt: skip
+    return replace(settings, path=path, alerts=alerts, health=health, mailboxes=mailboxes, accounts=accounts)  # fmt: skip
 
 
 def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:

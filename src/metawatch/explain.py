@@ -43,6 +43,10 @@ def explain_record(rec: MessageRecord) -> list[str]:
         f"platform:  {rec.platform.value if rec.platform else '-'}, language {rec.language or '-'}"
     )
     lines.append(f"sender:    {rec.authenticity.value} — {safe(rec.auth_reason)}")
+    if rec.auth_header:
+        lines.append(f"           relied on: Authentication-Results: {safe(rec.auth_header)}")
+    if rec.forwarded:
+        lines.append("forwarded: yes — the forwarded original was classified")
     lines.extend(_cues(rec.cues))
     return lines
 

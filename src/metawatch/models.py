@@ -225,6 +225,7 @@ class MessageRecord:
     account_id: int | None
     error: str | None = None
     cues: tuple[Cue, ...] = ()
+    auth_header: str = ""
 
 
 @dataclass(frozen=True)

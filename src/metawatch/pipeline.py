@@ -6,6 +6,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from metawatch import accounts as acc
 from metawatch import parsing, status
@@ -25,6 +26,9 @@ from metawatch.models import (
     RawMail,
 )
 from metawatch.sources.base import MailSource
+
+if TYPE_CHECKING:
+    from metawatch.sources.imap import ImapSource
 from metawatch.store import NewMessage, Store
 
 log = logging.getLogger(__name__)
@@ -74,12 +78,13 @@ class Scanner:
 
     def _one(self, raw: RawMail) -> NewMessage:
         mail = parsing.skipped(raw.key, raw.skipped) if raw.skipped else parsing.parse(raw.data)
-        result = self.classifier.classify(mail)
+        result = self.classifier.classify(mail, raw.data)
         if mail.error:
             log.warning("unparseable mail %s: %s", raw.key, mail.error)
-        return NewMessage(raw.key, mail, result, self._account_for(mail, result))
+        return NewMessage(raw.key, mail, result, self.account_for(mail, result))
 
-    def _account_for(self, mail: Mail, result: Classification) -> int | None:
+    def account_for(self, mail: Mail, result: Classification) -> int | None:
+        """The id of the account a Meta mail concerns; an unknown one is discovered."""
         if result.kind in (Kind.NOT_META, Kind.UNPARSEABLE):
             return None
         recipients = result.recipients
@@ -134,16 +139,17 @@ def open_sources(
     from metawatch.sources.files import FileSource
 
     if not names:
-        return [_imap(m, store, prompt) for m in settings.mailboxes]
+        return [imap_source(m, store, prompt) for m in settings.mailboxes]
     return [
-        _imap(mailbox_from_url(n), store, prompt)
+        imap_source(mailbox_from_url(n), store, prompt)
         if n.startswith(("imap://", "imaps://"))
         else FileSource(n)
         for n in names
     ]
 
 
-def _imap(mailbox: MailboxConfig, store: Store | None, prompt: Prompt | None) -> MailSource:
+def imap_source(mailbox: MailboxConfig, store: Store | None, prompt: Prompt | None) -> ImapSource:
+    """An IMAP source with its credentials and stored cursors."""
     from metawatch.credentials import resolve
     from metawatch.rules import load_rules
     from metawatch.sources.imap import ImapSource

@@ -83,3 +83,20 @@ def _maildir(path: Path) -> Iterator[RawMail]:
             yield RawMail(key=f"maildir:{path}/{key}", data=box.get_bytes(key))
         except (OSError, KeyError):
             log.warning("message %s vanished from %s during the scan", key, path)
+
+
+def read_key(key: str) -> bytes | None:
+    """The bytes of a stored file-source key again, or None when the file is gone."""
+    kind, _, rest = key.partition(":")
+    try:
+        if kind == "file":
+            return Path(rest).read_bytes()
+        if kind == "maildir":
+            folder, _, name = rest.rpartition("/")
+            return mailbox.Maildir(folder, factory=None, create=False).get_bytes(name)
+        if kind == "mbox":
+            path, _, digest = rest.rpartition("#")
+            return next((r.data for r in _mbox(Path(path)) if r.key.endswith(digest)), None)
+    except (OSError, KeyError):
+        return None
+    return None

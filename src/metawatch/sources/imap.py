@@ -159,6 +159,26 @@ class ImapSource:
         data = client.fetch([sample[1]], [b"BODY.PEEK[HEADER.FIELDS (AUTHENTICATION-RESULTS)]"])
         return b"authentication-results" in bytes(data[sample[1]].get(item, b"")).lower()
 
+    def refetch(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """Bodies of stored keys of this mailbox, where the folder's UIDVALIDITY still matches."""
+        wanted: dict[tuple[str, int], dict[int, str]] = {}
+        for key in keys:
+            folder, validity_text, uid_text = key.removeprefix(f"imap:{self.name}/").rsplit("/", 2)
+            wanted.setdefault((folder, int(validity_text)), {})[int(uid_text)] = key
+        found: dict[str, bytes] = {}
+        try:
+            with self.connect() as client:
+                for (folder, validity), uids in wanted.items():
+                    info = client.select_folder(folder, readonly=True)
+                    if int(info[b"UIDVALIDITY"]) != validity:
+                        continue
+                    for uid, data in client.fetch(sorted(uids), [b"BODY.PEEK[]"]).items():
+                        if uid in uids and b"BODY[]" in data:
+                            found[uids[uid]] = bytes(data[b"BODY[]"])
+        except RETRYABLE + _imap_errors() as e:
+            raise _translate(e, self.config) from e
+        return found
+
     # -- folders ---------------------------------------------------------------------------
 
     def folder_list(self, client: Any) -> list[FolderInfo]:

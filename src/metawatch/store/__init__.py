@@ -247,10 +247,12 @@ class Store(AlertsMixin):
         return [m for m in batch if m.key in fresh_keys]
 
     def messages(
-        self, kind: str | None = None, account_id: int | None = None
+        self, kind: str | None = None, account_id: int | None = None, include_not_meta: bool = False
     ) -> list[MessageRecord]:
-        """Stored Meta mails (not ``not_meta``), oldest first, optionally filtered."""
-        stmt = select(MESSAGE).where(MESSAGE.c.kind != Kind.NOT_META.value)
+        """Stored Meta mails (``not_meta`` ones only when asked), oldest first, optionally filtered."""
+        stmt = select(MESSAGE)
+        if not include_not_meta:
+            stmt = stmt.where(MESSAGE.c.kind != Kind.NOT_META.value)
         if kind:
             stmt = stmt.where(MESSAGE.c.kind == kind)
         if account_id is not None:
@@ -258,6 +260,12 @@ class Store(AlertsMixin):
         with self._read() as conn:
             rows = conn.execute(stmt.order_by(MESSAGE.c.date, MESSAGE.c.id)).mappings()
             return [_record(r) for r in rows]
+
+    def update_classification(self, row_id: int, m: NewMessage) -> None:
+        """Replace a stored mail's classification (after a rule change)."""
+        values = {k: v for k, v in _row(m).items() if k not in ("source_key", "scanned")}
+        with self._write() as conn:
+            conn.execute(MESSAGE.update().where(MESSAGE.c.id == row_id).values(values))
 
     def message(self, message_id: int) -> MessageRecord:
         """One stored mail by row id."""
@@ -417,6 +425,7 @@ def _row(m: NewMessage) -> dict[str, Any]:
         "rules_version": r.rules_version,
         "authenticity": r.authenticity.value,
         "auth_reason": r.auth.reason,
+        "auth_header": r.auth.header[:2000],
         "forwarded": r.forwarded,
         "handle": r.handle,
         "objection_link": r.objection_link,
@@ -445,6 +454,7 @@ def _record(r: Mapping[Any, Any]) -> MessageRecord:
         rules_version=r["rules_version"],
         authenticity=Authenticity(r["authenticity"]),
         auth_reason=r["auth_reason"],
+        auth_header=r["auth_header"],
         forwarded=bool(r["forwarded"]),
         handle=r["handle"],
         objection_link=r["objection_link"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 from sqlmodel import SQLModel
 
 from metawatch.store.tables import MetaRow
@@ -25,11 +25,17 @@ def _create_alert_tables(conn: Connection) -> None:
         SQLModel.metadata.tables[name].create(conn, checkfirst=True)
 
 
+def _add_auth_header(conn: Connection) -> None:
+    if "auth_header" not in {c["name"] for c in inspect(conn).get_columns("message")}:
+        conn.execute(text("ALTER TABLE message ADD COLUMN auth_header VARCHAR NOT NULL DEFAULT ''"))
+
+
 # (version, name, step). Append new steps; never edit or reorder a released one.
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "create tables", _create_tables),
     (2, "IMAP cursors", _create_cursor_table),
     (3, "alerts, links and manual evidence", _create_alert_tables),
+    (4, "the Authentication-Results header relied on", _add_auth_header),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -59,6 +59,7 @@ class MessageRow(SQLModel, table=True):
     rules_version: str = ""
     authenticity: str = "none"
     auth_reason: str = ""
+    auth_header: str = ""  # the Authentication-Results value the verdict relied on
     forwarded: bool = False
     handle: str | None = None
     objection_link: str | None = None

@@ -1,0 +1,107 @@
+"""Re-run the current rules over stored mails, read again from their sources."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from metawatch import parsing
+from metawatch.classify import Classifier
+from metawatch.config import Settings
+from metawatch.credentials import Prompt
+from metawatch.errors import MetawatchError
+from metawatch.models import Classification, MessageRecord
+from metawatch.pipeline import Scanner
+from metawatch.sources.files import read_key
+from metawatch.store import NewMessage, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Change:
+    """One stored mail whose classification changed."""
+
+    id: int
+    source: str
+    before: str
+    after: str
+
+
+@dataclass
+class Outcome:
+    """What reclassification did."""
+
+    checked: int = 0
+    unreachable: int = 0
+    changes: list[Change] = field(default_factory=list)
+
+
+def reclassify(store: Store, classifier: Classifier, settings: Settings, prompt: Prompt | None,
+               dry_run: bool = False) -> Outcome:  # fmt: skip
+    """Classify every stored mail again; store what changed unless ``dry_run``."""
+    records = store.messages(include_not_meta=True)
+    raw = _fetch_all(records, settings, prompt)
+    scanner = Scanner(store, classifier)
+    out = Outcome()
+    for rec in records:
+        data = raw.get(rec.source_key)
+        if data is None:
+            out.unreachable += 1
+            continue
+        out.checked += 1
+        mail = parsing.parse(data)
+        result = classifier.classify(mail)
+        if _summary(rec) == _summary_of(result):
+            if rec.rules_version != result.rules_version and not dry_run:
+                store.update_classification(
+                    rec.id, NewMessage(rec.source_key, mail, result, rec.account_id)
+                )
+            continue
+        out.changes.append(Change(rec.id, rec.source_key, _summary(rec), _summary_of(result)))
+        if not dry_run:
+            account = rec.account_id or scanner.account_for(mail, result)
+            store.update_classification(rec.id, NewMessage(rec.source_key, mail, result, account))
+    return out
+
+
+def _summary(rec: MessageRecord) -> str:
+    return f"{rec.kind.value}/{rec.authenticity.value} ({rec.rule})"
+
+
+def _summary_of(r: Classification) -> str:
+    return f"{r.kind.value}/{r.authenticity.value} ({r.rule})"
+
+
+def _fetch_all(
+    records: Sequence[MessageRecord], settings: Settings, prompt: Prompt | None
+) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    imap_keys: dict[str, list[str]] = {}
+    for rec in records:
+        if rec.source_key.startswith("imap:"):
+            imap_keys.setdefault(rec.source_key[5:].split("/", 1)[0], []).append(rec.source_key)
+        elif (data := read_key(rec.source_key)) is not None:
+            found[rec.source_key] = data
+    for name, keys in imap_keys.items():
+        found.update(_refetch(name, keys, settings, prompt))
+    return found
+
+
+def _refetch(
+    name: str, keys: list[str], settings: Settings, prompt: Prompt | None
+) -> dict[str, bytes]:
+    from metawatch.pipeline import imap_source
+
+    mailbox = next((m for m in settings.mailboxes if m.name == name), None)
+    if mailbox is None:
+        log.warning(
+            "mailbox %s is no longer configured: its %d mails are not reclassified", name, len(keys)
+        )
+        return {}
+    try:
+        return imap_source(mailbox, None, prompt).refetch(keys)
+    except MetawatchError as e:
+        log.warning("mailbox %s: %s", name, e)
+        return {}
