@@ -35,7 +35,7 @@ service anvil {{
     mode = 0
   }}
 }}
-mail_location = maildir:{d}/mail/%u
+mail_location = {location}:{d}/mail/%u
 namespace inbox {{
   inbox = yes
   mailbox Junk {{
@@ -137,7 +137,7 @@ class Dovecot:
         self.process.wait(10)
 
 
-def start() -> Dovecot:
+def start(location: str = "maildir") -> Dovecot:
     d = Path(tempfile.mkdtemp(prefix="dovecot-", dir="/tmp"))
     os.chmod(d, 0o755)
     subprocess.run(
@@ -154,7 +154,9 @@ def start() -> Dovecot:
         f"user{n}:{{PLAIN}}secret-pw:65534:65534::{d}/mail/user{n}::\n" for n in range(1, USERS + 1)
     ))  # fmt: skip
     plain, tls = free_port(), free_port()
-    (d / "dovecot.conf").write_text(CONF.format(d=d, plain_port=plain, tls_port=tls))
+    (d / "dovecot.conf").write_text(
+        CONF.format(d=d, plain_port=plain, tls_port=tls, location=location)
+    )
     proc = subprocess.Popen(["dovecot", "-F", "-c", str(d / "dovecot.conf")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     server = Dovecot(d, plain, tls, proc)

@@ -17,7 +17,7 @@ from metawatch.models import (
     Mail,
     Platform,
 )
-from metawatch.rules import CueGroup, LanguagePack, Rule, RuleSet, fold, load_rules
+from metawatch.rules import CueGroup, LanguagePack, Rule, RuleSet, fold, load_rules, words
 
 DETECT_WINDOW = 20_000  # characters of folded text used to detect the language
 SURE_HITS = 8  # function-word hits below which the language counts as unsure
@@ -53,12 +53,16 @@ class _Matcher:
     text: str
     subject: str
     groups: dict[str, CueGroup]
+    text_words: frozenset[str]
+    subject_words: frozenset[str]
     cache: dict[str, str | None] = field(default_factory=dict)
 
     def fired(self, name: str) -> str | None:
         if name not in self.cache:
-            group = self.groups[name]
-            self.cache[name] = group.find(self.subject if group.field == "subject" else self.text)
+            g = self.groups[name]
+            on_subject = g.field == "subject"
+            self.cache[name] = g.find(self.subject if on_subject else self.text,
+                                      self.subject_words if on_subject else self.text_words)  # fmt: skip
         return self.cache[name]
 
     def holds(self, rule: Rule) -> bool:
@@ -91,6 +95,17 @@ class Classifier:
             trusted=tuple(s["trust"]["authserv_ids"]) + tuple(t.lower() for t in trusted),
         )
         self.common = {g.name: g for g in self.rules.common}
+        gates = {
+            "topic",
+            "objection",
+            "objection_link",
+            "hoax",
+            "suspension",
+            "personalize",
+            "forward_marker",
+        }
+        self._gates = [g for p in self.rules.packs for g in p.groups if g.name in gates]
+        self._gates += [g for g in self.rules.common if g.name in gates]
 
     def classify(self, mail: Mail, raw: bytes | None = None) -> Classification:
         """Decide what a mail is; never raises for any parsed mail.
@@ -120,14 +135,18 @@ class Classifier:
     def _content(self, mail: Mail, verdict: AuthVerdict) -> Classification:
         text = fold("\n".join((mail.subject, mail.text, *(link.url for link in mail.links))))
         subject = fold(mail.subject)
+        present, subject_words = words(text), words(subject)
         decided = None
-        for pack in self._packs(text):
-            matcher = _Matcher(text, subject, {**self.common, **{g.name: g for g in pack.groups}})
+        gated = not mail.screened_out and self._gated(text, present)
+        packs = self._packs(text) if gated else []
+        for pack in packs:
+            groups = {**self.common, **{g.name: g for g in pack.groups}}
+            matcher = _Matcher(text, subject, groups, present, subject_words)
             rule = next((r for r in self.rules.rules if matcher.holds(r)), None)
             if rule is not None:
                 decided = (pack, rule, matcher)
                 break
-        pack = decided[0] if decided else self._packs(text)[0]
+        pack = decided[0] if decided else (packs or self._packs(text))[0]
         kind, rule_id, cues = Kind.OTHER_META, "meta.other", tuple[Cue, ...]()
         if decided:
             kind, rule_id, cues = Kind(decided[1].kind), decided[1].id, decided[2].cues(decided[1])
@@ -144,6 +163,18 @@ class Classifier:
             evidence=_snippet(f"{mail.subject}\n{mail.text}", text, cues),
             recipients=mail.recipients,
         )
+
+    def needs_full_text(self, rough_text: str) -> bool:
+        """Could this text (a superset of the visible text) be anything but plain other_meta?
+
+        Every rule other than the fallback needs one of the gate groups; when none of them can
+        fire, the exact (expensive) HTML-to-text conversion changes nothing.
+        """
+        folded = fold(rough_text)
+        return self._gated(folded, words(folded))
+
+    def _gated(self, folded: str, present: frozenset[str]) -> bool:
+        return any(g.find(folded, present) for g in self._gates)
 
     def _packs(self, text: str) -> list[LanguagePack]:
         """The detected language's pack; every pack, best first, when detection is unsure."""

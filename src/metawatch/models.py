@@ -109,6 +109,7 @@ class Mail:
     links: tuple[Link, ...] = ()
     attached: tuple[Mail, ...] = ()
     error: str | None = None
+    screened_out: bool = False  # text is a rough superset that no gate cue matched
 
     @property
     def recipients(self) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import re
 import warnings
+from collections.abc import Callable
 from datetime import datetime
 from email.message import Message
 from typing import Any
@@ -41,11 +42,19 @@ _INVISIBLE_TAGS = frozenset({"script", "style", "head", "title", "template"})
 _HIDDEN_CLASS = re.compile("preheader|preview", re.I)
 
 
-def parse(raw: bytes, depth: int = 0) -> Mail:
-    """Parse one message; a mail that cannot be parsed comes back with ``error`` set."""
+Screen = Callable[[str], bool]
+
+
+def parse(raw: bytes, depth: int = 0, screen: Screen | None = None) -> Mail:
+    """Parse one message; a mail that cannot be parsed comes back with ``error`` set.
+
+    ``screen`` gets a rough text of the HTML (tags stripped, hidden parts kept: a superset of
+    what the reader sees); when it says the mail cannot matter, the exact HTML-to-text
+    conversion with BeautifulSoup, the expensive step, is skipped.
+    """
     digest = hashlib.sha256(raw).hexdigest()
     try:
-        return _parse(raw, digest, depth)
+        return _parse(raw, digest, depth, screen)
     except Exception as exc:  # deliberate: any input must become a record, never a crash
         log.debug("unparseable mail %s", digest, exc_info=True)
         return Mail(sha256=digest, size=len(raw), error=f"{type(exc).__name__}: {exc}"[:300])
@@ -56,7 +65,7 @@ def skipped(key: str, reason: str) -> Mail:
     return Mail(sha256=hashlib.sha256(key.encode()).hexdigest(), size=0, error=f"skipped: {reason}")
 
 
-def _parse(raw: bytes, digest: str, depth: int) -> Mail:
+def _parse(raw: bytes, digest: str, depth: int, screen: Screen | None = None) -> Mail:
     import mailparser
 
     if not raw.strip():
@@ -68,8 +77,12 @@ def _parse(raw: bytes, digest: str, depth: int) -> Mail:
     if not msg.keys():
         raise ValueError("no mail headers found")
     html = "\n".join(parsed.text_html)
-    html_text, links = html_to_text(html) if html else ("", ())
     plain = "\n".join(parsed.text_plain)
+    html_text, links, screened_out = "", tuple[Link, ...](), False
+    if html:
+        rough = rough_text(html)
+        screened_out = screen is not None and not screen(f"{plain}\n{rough}")
+        html_text, links = (rough, ()) if screened_out else html_to_text(html)
     return Mail(
         sha256=digest,
         size=len(raw),
@@ -86,6 +99,7 @@ def _parse(raw: bytes, digest: str, depth: int) -> Mail:
         text=_body_text(plain, html_text),
         links=links,
         attached=_attached(msg, depth),
+        screened_out=screened_out,
     )
 
 
@@ -155,6 +169,17 @@ def clean_text(text: str) -> str:
     text = text.translate(_INVISIBLE).replace("\r", "").replace("\x00", "")
     text = _LINE_EDGES.sub("\n", _SPACES.sub(" ", text))
     return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+_TAG = re.compile(r"<[^>]*>")
+_INVISIBLE_BLOCKS = re.compile(r"<(script|style|head|title)\b.*?</\1\s*>", re.I | re.S)
+
+
+def rough_text(html: str) -> str:
+    """Tags stripped and entities decoded, hidden parts kept: fast, for screening only."""
+    import html as entities
+
+    return entities.unescape(_TAG.sub(" ", _INVISIBLE_BLOCKS.sub(" ", html[:MAX_HTML])))
 
 
 def html_to_text(html: str) -> tuple[str, tuple[Link, ...]]:

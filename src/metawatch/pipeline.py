@@ -77,7 +77,12 @@ class Scanner:
         self.summary.by_kind.update(m.result.kind.value for m in stored)
 
     def _one(self, raw: RawMail) -> NewMessage:
-        mail = parsing.skipped(raw.key, raw.skipped) if raw.skipped else parsing.parse(raw.data)
+        screen = self.classifier.needs_full_text
+        mail = (
+            parsing.skipped(raw.key, raw.skipped)
+            if raw.skipped
+            else parsing.parse(raw.data, screen=screen)
+        )
         result = self.classifier.classify(mail, raw.data)
         if mail.error:
             log.warning("unparseable mail %s: %s", raw.key, mail.error)

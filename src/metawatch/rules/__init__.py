@@ -50,11 +50,25 @@ _GENDER = re.compile(r"(?<=\w)[*:_/·](?=in(?:nen)?\b)")
 _SPACE = re.compile(r"[^\S\n]+")  # keep line breaks: greetings and forwards are line-based
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_WORD = re.compile(r"\w+")
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free, typography-free form of a text, for matching only."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c)).translate(_FOLD_MAP)
+    text = text.casefold().translate(_FOLD_MAP)
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     return _SPACE.sub(" ", _GENDER.sub("", text))
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def words(folded: str) -> frozenset[str]:
+    """The distinct words of a folded text: phrases whose words are missing are never tried."""
+    return frozenset(_WORD.findall(folded))
 
 
 def phrase_to_regex(phrase: str) -> str:
@@ -70,7 +84,7 @@ def phrase_to_regex(phrase: str) -> str:
             out.append(GAP)
             continue
         out.append((r"\W+" if out else "") + _token(token))
-    return r"(?<!\w)" + "".join(out) + r"(?!\w)"
+    return "".join(out) + r"(?!\w)"  # the leading word boundary is checked by Phrase.search
 
 
 def _token(token: str) -> str:
@@ -92,17 +106,50 @@ def _word(word: str) -> str:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """One compiled phrase, and the words it cannot match without (one of each set)."""
+
+    required: tuple[frozenset[str], ...]
+    regex: re.Pattern[str]
+
+    def search(self, text: str) -> str | None:
+        """The first match that starts at a word boundary (checked here, so that the regex can
+        begin with its literal first word, which the regex engine finds fast)."""
+        for m in self.regex.finditer(text):
+            start = m.start()
+            if start == 0 or not _is_word(text[start - 1]):
+                return m.group(0)
+        return None
+
+    def possible(self, present: frozenset[str]) -> bool:
+        """Cheap necessary condition: every plain word (or one of its alternatives) is present."""
+        return all(not alternatives.isdisjoint(present) for alternatives in self.required)
+
+
+@dataclass(frozen=True)
 class CueGroup:
-    """A named list of phrases compiled into one regular expression."""
+    """A named list of phrases; a phrase is tried only when the text has all its plain words."""
 
     name: str
     field: str  # "text" (subject and body) or "subject"
-    regex: re.Pattern[str]
+    phrases: tuple[Phrase, ...]
 
-    def find(self, text: str) -> str | None:
-        """The first matching fragment, or None."""
-        m = self.regex.search(text)
-        return m.group(0) if m else None
+    def find(self, text: str, present: frozenset[str] | None = None) -> str | None:
+        """The first fragment of ``text`` that a phrase matches, or None.
+
+        ``present`` is ``words(text)``; without it every phrase is tried.
+        """
+        for p in self.phrases:
+            if (present is None or p.possible(present)) and (found := p.search(text)):
+                return found
+        return None
+
+    @functools.cached_property
+    def regex(self) -> re.Pattern[str]:
+        """All phrases as one pattern (for helpers that need match groups)."""
+        return re.compile(
+            "|".join(f"(?:{p.regex.pattern})" for p in self.phrases) or r"(?!x)x", re.M
+        )
 
 
 @dataclass(frozen=True)
@@ -225,13 +272,19 @@ def _groups(name: str, raw: dict[str, Any]) -> tuple[CueGroup, ...]:
     return tuple(groups)
 
 
-def _compile(name: str, group: str, phrases: list[str]) -> re.Pattern[str]:
-    if not phrases:
-        return re.compile(r"(?!x)x")  # a group a language does not have never matches
+def _compile(name: str, group: str, phrases: list[str]) -> tuple[Phrase, ...]:
     try:
-        return re.compile("|".join(f"(?:{phrase_to_regex(p)})" for p in phrases), re.M)
+        return tuple(Phrase(_required(p), re.compile(phrase_to_regex(p), re.M)) for p in phrases)
     except re.error as exc:
         raise RulesError(f"{name}: group {group!r}: {exc}") from exc
+
+
+def _required(phrase: str) -> tuple[frozenset[str], ...]:
+    """Per plain token of a phrase (no wildcard, gap or punctuation), the words that satisfy it."""
+    if phrase.startswith("re:"):
+        return ()
+    tokens = (t.split("|") for t in fold(phrase).split())
+    return tuple(frozenset(alts) for alts in tokens if all(a.isalnum() for a in alts))
 
 
 def _check_references(

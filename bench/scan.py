@@ -1,0 +1,254 @@
+"""Scan benchmark against a real Dovecot: the floor, the naive way, and metawatch, side by side.
+
+Run: python bench/scan.py [--quick] [--write bench/RESULTS.md]
+
+It starts its own Dovecot (mdbox storage), seeds two deterministic mailboxes, and measures
+1. the floor: imapclient alone — SELECT read-only, one SEARCH for Meta's sender domains, FETCH
+   BODY.PEEK[] of the matches in batches of 500 — plus mail-parser parsing each fetched mail;
+2. the naive way: FETCH every message of the mailbox and parse each with mail-parser;
+3. metawatch: `metawatch scan` in a new process (its database, lock, everything), for the first scan,
+   a rescan with nothing new, and a rescan after 50 new mails arrived.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import ssl
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import imapclient
+import mailparser
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.dovecot import Dovecot, start  # noqa: E402  (the test suite's throwaway Dovecot)
+
+META_SENDERS = [
+    ("Facebook", "notification@facebookmail.com"), ("Facebook", "friendupdates@facebookmail.com"),
+    ("Facebook", "security@facebookmail.com"), ("Instagram", "no-reply@mail.instagram.com"),
+    ("Facebook", "groupupdates@facebookmail.com"), ("Meta", "no-reply@mail.meta.com"),
+]  # fmt: skip
+OTHER_SENDERS = ["newsletter@shop.example", "anna.friend@example.org", "noreply@bank.example",
+                 "team@project.example", "info@travel.example"]  # fmt: skip
+SEARCH = ["facebookmail.com", "instagram.com", "facebook.com", "fb.com", "meta.com", "metamail.com",
+          "whatsapp.com", "threads.net"]  # fmt: skip
+AI_SAMPLES = sorted(p for p in (ROOT / "sample_mails").glob("*.eml")
+                    if p.name.split("-")[2:3] in (["notice"], ["accepted"]))  # fmt: skip
+WORDS = ["Marktplatz", "Freund", "Gruppe", "Foto", "Kommentar", "reagiert", "Veranstaltung", "Erinnerung", "neue", "Beiträge", "friend", "posted", "photo", "memory", "group", "event", "comment", "reacted", "story", "shared"]  # fmt: skip
+
+
+@dataclass
+class Box:
+    """One benchmark mailbox."""
+
+    name: str
+    total: int
+    meta: int
+    ai: int
+
+
+def html_body(rng: random.Random, size: int) -> str:
+    rows = []
+    while sum(len(r) for r in rows) < size:
+        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 30)))
+        rows.append(f'<tr><td style="font-family:Helvetica,Arial,sans-serif;font-size:14px;'
+                    f'color:#1c1e21;padding:4px 20px">{text}</td></tr>')  # fmt: skip
+    return '<html><body><table width="100%">' + "".join(rows) + "</table></body></html>"
+
+
+def noise(rng: random.Random, n: int, meta: bool) -> bytes:
+    """A multipart HTML, quoted-printable mail of 5–40 KB."""
+    name, sender = rng.choice(META_SENDERS) if meta else ("", rng.choice(OTHER_SENDERS))
+    size = rng.randint(5_000, 40_000)
+    html = html_body(rng, size - 1500)
+    plain = " ".join(rng.choice(WORDS) for _ in range(120))
+    boundary = f"b1_{n:08x}"
+    head = (f"From: {name} <{sender}>\r\nTo: anna@example.org\r\nSubject: Update {n}: "
+            f"{rng.choice(WORDS)}\r\nDate: Mon, 02 Jun 2025 10:00:00 +0000\r\n"
+            f"Message-ID: <bench-{n}@{sender.split('@')[1]}>\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n")  # fmt: skip
+    parts = (f"--{boundary}\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+             f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{plain}\r\n"
+             f"--{boundary}\r\nContent-Type: text/html; charset=UTF-8\r\n"
+             f"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+             + html.replace("=", "=3D").replace("\r\n", "\n")
+             + f"\r\n--{boundary}--\r\n")  # fmt: skip
+    return (head + parts).encode()
+
+
+def ai_mail(rng: random.Random, n: int) -> bytes:
+    """A sample AI notice or confirmation with a fresh Message-ID."""
+    raw = rng.choice(AI_SAMPLES).read_bytes()
+    return raw.replace(b"Message-ID: <", f"Message-ID: <bench{n}.".encode(), 1)
+
+
+def messages(box: Box, seed: int) -> list[tuple[int, bool]]:
+    """The deterministic order of (index, is_meta) for a box."""
+    rng = random.Random(seed)
+    flags = [True] * box.meta + [False] * (box.total - box.meta)
+    rng.shuffle(flags)
+    return list(enumerate(flags))
+
+
+def seed_box(server: Dovecot, user: str, box: Box, seed: int) -> None:
+    rng = random.Random(seed + 1)
+    ai_left = box.ai
+    batch: list[bytes] = []
+    with server.client(user) as c:
+        for n, is_meta in messages(box, seed):
+            if is_meta and ai_left and rng.random() < box.ai / box.meta * 1.5:
+                batch.append(ai_mail(rng, n))
+                ai_left -= 1
+            else:
+                batch.append(noise(rng, n, is_meta))
+            if len(batch) == 100:
+                c.multiappend("INBOX", batch)
+                batch = []
+        if batch:
+            c.multiappend("INBOX", batch)
+
+
+def connect(server: Dovecot, user: str) -> imapclient.IMAPClient:
+    ctx = ssl.create_default_context(cafile=server.ca_file)
+    client = imapclient.IMAPClient("127.0.0.1", port=server.tls_port, ssl=True, ssl_context=ctx)
+    client.login(user, "secret-pw")
+    return client
+
+
+def floor(server: Dovecot, user: str) -> tuple[float, int]:
+    start_t = time.perf_counter()
+    with connect(server, user) as c:
+        c.select_folder("INBOX", readonly=True)
+        criteria: list[str] = []
+        for d in SEARCH[:-1]:
+            criteria += ["OR", "FROM", d]
+        uids = c.search([*criteria, "FROM", SEARCH[-1]])
+        for i in range(0, len(uids), 500):
+            for data in c.fetch(uids[i : i + 500], [b"BODY.PEEK[]"]).values():
+                mailparser.parse_from_bytes(data[b"BODY[]"])
+    return time.perf_counter() - start_t, len(uids)
+
+
+def naive(server: Dovecot, user: str) -> float:
+    start_t = time.perf_counter()
+    with connect(server, user) as c:
+        c.select_folder("INBOX", readonly=True)
+        uids = c.search("ALL")
+        for i in range(0, len(uids), 500):
+            for data in c.fetch(uids[i : i + 500], [b"BODY.PEEK[]"]).values():
+                mailparser.parse_from_bytes(data[b"BODY[]"])
+    return time.perf_counter() - start_t
+
+
+def run_metawatch(args: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """Wall time, peak RSS (KB) and exit code of one metawatch process."""
+    exe = shutil.which("metawatch", path=str(Path(sys.executable).parent)) or "metawatch"
+    start_t = time.perf_counter()
+    proc = subprocess.Popen(
+        [exe, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start_t
+    if status:
+        sys.stderr.write(proc.stderr.read().decode() if proc.stderr else "")
+    return elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
+
+
+def bench_box(server: Dovecot, box: Box, work: Path, seed: int) -> list[list[str]]:
+    user = server.new_user()
+    t0 = time.perf_counter()
+    seed_box(server, user, box, seed)
+    print(
+        f"[{box.name}] seeded {box.total:,} messages in {time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
+    cfg = work / f"{box.name}.toml"
+    cfg.write_text(f'[[mailbox]]\nname = "bench"\nhost = "127.0.0.1"\nport = {server.tls_port}\n'
+                   f'username = "{user}"\nca_file = "{server.ca_file}"\npassword_env = "BENCH_PW"\n'
+                   f'folders = ["INBOX"]\n')  # fmt: skip
+    env = {**os.environ, "BENCH_PW": "secret-pw", "METAWATCH_CONFIG": str(cfg),
+           "METAWATCH_DB": str(work / f"{box.name}.db"), "XDG_DATA_HOME": str(work)}  # fmt: skip
+    version_t = min(run_metawatch(["--version"], env)[0] for _ in range(3))
+    floor_t, matches = floor(server, user)
+    print(f"[{box.name}] floor {floor_t:.1f} s for {matches:,} Meta-sender mails", flush=True)
+    naive_t = naive(server, user)
+    print(f"[{box.name}] naive {naive_t:.1f} s", flush=True)
+    first = run_metawatch(["scan", "-q"], env)
+    again = min((run_metawatch(["scan", "-q"], env) for _ in range(3)), key=lambda r: r[0])
+    rng = random.Random(seed + 2)
+    server.append(user, "INBOX", [noise(rng, 10_000_000 + i, i % 2 == 0) for i in range(50)])
+    after = run_metawatch(["scan", "-q"], env)
+    rows = []
+    for label, (t, rss, code), n in (("first scan", first, matches), ("rescan, nothing new", again, 0),
+                                     ("rescan, 50 new", after, 25)):  # fmt: skip
+        ratio = f"{t / floor_t:.2f}" if n == matches else "-"
+        speedup = f"{naive_t / t:.1f}" if n == matches else "-"
+        rate = f"{n / t:,.0f}" if n else "-"
+        extra = f"+{t - version_t:.2f} s over --version" if n == 0 else ""
+        rows.append([box.name, label, f"{t:.2f} s", rate, f"{rss / 1024:.0f} MB", ratio, speedup,
+                     extra or ("ok" if code == 0 else f"exit {code}")])  # fmt: skip
+    rows.append([box.name, "floor (imapclient + mail-parser)", f"{floor_t:.2f} s", f"{matches / floor_t:,.0f}",
+                 "-", "1.00", f"{naive_t / floor_t:.1f}", ""])  # fmt: skip
+    rows.append([box.name, "naive (fetch + parse all)", f"{naive_t:.2f} s", f"{matches / naive_t:,.0f}",
+                 "-", f"{naive_t / floor_t:.2f}", "1.0", ""])  # fmt: skip
+    rows.append([box.name, "metawatch --version", f"{version_t:.2f} s", "-", "-", "-", "-", ""])
+    return rows
+
+
+HEADERS = ["mailbox", "run", "wall", "Meta mails/s", "peak RSS", "×floor", "naive/this", "note"]
+
+
+def render(rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEADERS)]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(HEADERS, widths, strict=True)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]  # fmt: skip
+    lines += [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
+    ]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor())  # fmt: skip
+    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small mailboxes, a few minutes")
+    parser.add_argument(
+        "--write", metavar="FILE", help="also write the table to this Markdown file"
+    )
+    args = parser.parse_args()
+    boxes = ([Box("a", 4_000, 80, 20), Box("b", 10_000, 500, 60)] if args.quick
+             else [Box("a", 20_000, 400, 40), Box("b", 100_000, 5_000, 300)])  # fmt: skip
+    server = start(location="mdbox")
+    work = Path(server.dir) / "bench"
+    work.mkdir()
+    try:
+        rows = [r for i, box in enumerate(boxes) for r in bench_box(server, box, work, seed=42 + i)]
+    finally:
+        server.stop()
+        shutil.rmtree(server.dir, ignore_errors=True)
+    table = render(rows)
+    print(table)
+    if args.write:
+        Path(args.write).write_text(f"# Scan benchmark\n\nMachine: {machine()}\n\n"
+                                    f"Command: `python bench/scan.py{' --quick' if args.quick else ''}`\n\n{table}\n")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
