@@ -25,10 +25,9 @@ MAX_ATTACHED_DEPTH = 2  # forwarded mails inside forwarded mails
 
 # Invisible characters that break phrase matching: soft hyphen, zero-width
 # space/joiners, word joiner, BOM, combining grapheme joiner (preheader padding).
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u034f\u180e"), None)
-_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u034f\u180e\r\x00]+")
+_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]{2,}|[\t\u00a0\u2007\u202f]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-_LINE_EDGES = re.compile(r"[ \t]*\n[ \t]*")
 # Hidden preheaders and tracking blocks: styles a mail client renders invisibly.
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|max-height\s*:\s*0|mso-hide\s*:\s*all"
@@ -166,8 +165,8 @@ def _body_text(plain: str, html_text: str) -> str:
 
 def clean_text(text: str) -> str:
     """Remove invisible characters and collapse runs of spaces and blank lines."""
-    text = text.translate(_INVISIBLE).replace("\r", "").replace("\x00", "")
-    text = _LINE_EDGES.sub("\n", _SPACES.sub(" ", text))
+    text = _INVISIBLE.sub("", text)
+    text = "\n".join(line.strip(" ") for line in _SPACES.sub(" ", text).split("\n"))
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 

@@ -46,20 +46,24 @@ _FOLD_MAP = str.maketrans(
     }
 )
 # German gender forms: Inhaber*innen, Nutzer:innen, Nutzer_innen, Nutzer/innen -> Inhaberinnen.
-_GENDER = re.compile(r"(?<=\w)[*:_/·](?=in(?:nen)?\b)")
-_SPACE = re.compile(r"[^\S\n]+")  # keep line breaks: greetings and forwards are line-based
+_GENDER = re.compile(r"(\w)[*:_/·](?=in(?:nen)?\b)")
 
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _WORD = re.compile(r"\w+")
 
 
+_FOLD_CHARS = re.compile("[" + re.escape("".join(chr(c) for c in _FOLD_MAP)) + "]")
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free, typography-free form of a text, for matching only."""
-    text = text.casefold().translate(_FOLD_MAP)
-    if not text.isascii():
+    text = text.casefold()
+    if not text.isascii():  # str.translate is slow on long texts: substitute the few hits
+        text = _FOLD_CHARS.sub(lambda m: str(_FOLD_MAP[ord(m.group())]), text)
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return _SPACE.sub(" ", _GENDER.sub("", text))
+    # Runs of spaces need no collapsing: phrases match any run of non-word characters.
+    return _GENDER.sub(r"\1", text) if "in" in text else text
 
 
 def _is_word(ch: str) -> bool:
