@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,11 @@ from metawatch.models import (
     Platform,
 )
 from metawatch.rules import CueGroup, LanguagePack, Rule, RuleSet, fold, load_rules, words
+from metawatch.rules import senders as sender_data
 
+GATES = frozenset(
+    {"topic", "objection", "objection_link", "hoax", "suspension", "personalize", "forward_marker"}
+)
 DETECT_WINDOW = 20_000  # characters of folded text used to detect the language
 SURE_HITS = 8  # function-word hits below which the language counts as unsure
 _WORDS = re.compile(r"[a-z]+")
@@ -84,28 +89,32 @@ class Classifier:
         verify_dkim: bool = False,
         dnsfunc: auth.DnsFunc | None = None,
     ) -> None:
-        self.rules = rules or load_rules()
+        self._given = rules
         self.verify_dkim = verify_dkim
         self.dnsfunc = dnsfunc
-        s = self.rules.senders
+        s = rules.senders if rules else sender_data()
         self.senders = auth.Senders(
             domains=dict(s["domains"]),
             brands=tuple(s["lookalike"]["brands"]),
             labels=tuple(s["lookalike"]["labels"]),
             trusted=tuple(s["trust"]["authserv_ids"]) + tuple(t.lower() for t in trusted),
         )
-        self.common = {g.name: g for g in self.rules.common}
-        gates = {
-            "topic",
-            "objection",
-            "objection_link",
-            "hoax",
-            "suspension",
-            "personalize",
-            "forward_marker",
-        }
-        self._gates = [g for p in self.rules.packs for g in p.groups if g.name in gates]
-        self._gates += [g for g in self.rules.common if g.name in gates]
+
+    @functools.cached_property
+    def rules(self) -> RuleSet:
+        """The rule packs, compiled on first use (a scan with nothing new never needs them)."""
+        return self._given or load_rules()
+
+    @functools.cached_property
+    def common(self) -> dict[str, CueGroup]:
+        """Cue groups shared by every language."""
+        return {g.name: g for g in self.rules.common}
+
+    @functools.cached_property
+    def _gates(self) -> list[CueGroup]:
+        """Groups of which every rule but the fallback needs one (see needs_full_text)."""
+        groups = [g for p in self.rules.packs for g in p.groups] + list(self.rules.common)
+        return [g for g in groups if g.name in GATES]
 
     def classify(self, mail: Mail, raw: bytes | None = None) -> Classification:
         """Decide what a mail is; never raises for any parsed mail.

@@ -76,13 +76,11 @@ class Context:
 
     def policy(self) -> Any:
         """How evidence counts, from the config."""
-        from metawatch.rules import load_rules
+        from metawatch.rules import waves
         from metawatch.status import Policy
 
         settings = self.settings()
-        return Policy(
-            settings.accept_unverified, settings.require_fresh_confirmation, load_rules().waves
-        )
+        return Policy(settings.accept_unverified, settings.require_fresh_confirmation, waves())
 
 
 def _prompt(text: str) -> str:
@@ -100,9 +98,9 @@ def default_db() -> str:
 
 
 def _forms() -> dict[str, str]:
-    from metawatch.rules import load_rules
+    from metawatch.rules import senders
 
-    return dict(load_rules().senders["forms"])
+    return dict(senders()["forms"])
 
 
 def emit_json(obj: Any) -> None:

@@ -9,7 +9,7 @@ from metawatch.config import MailboxConfig, Settings, mailbox_from_url
 from metawatch.credentials import Prompt, resolve
 from metawatch.errors import MetawatchError
 from metawatch.report import safe
-from metawatch.rules import load_rules
+from metawatch.rules import senders
 
 
 def mailboxes(urls: Sequence[str], settings: Settings) -> list[MailboxConfig]:
@@ -22,9 +22,7 @@ def check_mailbox(mailbox: MailboxConfig, prompt: Prompt | None) -> tuple[list[s
     from metawatch.sources.imap import ImapSource
 
     head = f"mailbox {mailbox.name} ({mailbox.host}:{mailbox.effective_port}, tls={mailbox.tls})"
-    source = ImapSource(
-        mailbox, lambda: resolve(mailbox, prompt), list(load_rules().senders["domains"]), {}
-    )
+    source = ImapSource(mailbox, lambda: resolve(mailbox, prompt), list(senders()["domains"]), {})
     try:
         r = source.inspect()
     except MetawatchError as e:

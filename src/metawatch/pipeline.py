@@ -156,10 +156,10 @@ def open_sources(
 def imap_source(mailbox: MailboxConfig, store: Store | None, prompt: Prompt | None) -> ImapSource:
     """An IMAP source with its credentials and stored cursors."""
     from metawatch.credentials import resolve
-    from metawatch.rules import load_rules
+    from metawatch.rules import senders
     from metawatch.sources.imap import ImapSource
 
-    domains = list(load_rules().senders["imap"]["search_from"])
+    domains = list(senders()["imap"]["search_from"])
     cursors = store.cursors(mailbox.name) if store else {}
     return ImapSource(mailbox, lambda: resolve(mailbox, prompt), domains, cursors)
 

@@ -206,15 +206,27 @@ class RuleSet:
 
 
 @functools.cache
+def data(name: str) -> dict[str, Any]:
+    """One packaged data file, parsed but not compiled: cheap, for senders and waves."""
+    text = resources.files(__name__).joinpath(f"{name}.toml").read_text("utf-8")
+    return _read(f"{name}.toml", text)
+
+
+def senders() -> dict[str, Any]:
+    """senders.toml: Meta's domains, trusted receivers, objection forms, IMAP search terms."""
+    return data("senders")
+
+
+def waves() -> tuple[Wave, ...]:
+    """waves.toml: Meta's notice waves."""
+    return tuple(_wave(w) for w in data("waves").get("wave", []))
+
+
+@functools.cache
 def load_rules() -> RuleSet:
     """Load and validate the packaged rule packs (cached: compiled once per process)."""
-    files = resources.files(__name__)
-    data = {
-        f.name[:-5]: _read(f.name, f.read_text("utf-8"))
-        for f in files.iterdir()
-        if f.name.endswith(".toml")
-    }
-    return build_ruleset(data)
+    names = [f.name[:-5] for f in resources.files(__name__).iterdir() if f.name.endswith(".toml")]
+    return build_ruleset({name: data(name) for name in names})
 
 
 def build_ruleset(data: dict[str, dict[str, Any]]) -> RuleSet:
