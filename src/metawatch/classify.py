@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from metawatch import auth
@@ -276,9 +275,3 @@ def _snippet(original: str, folded: str, cues: tuple[Cue, ...]) -> str:
         return " ".join(original[:200].split())
     pos = min(pos, len(original))  # folding may shift offsets a little (ß -> ss)
     return " ".join(original[max(0, pos - 80) : pos + len(cues[0].text) + 120].split())
-
-
-def iter_cue_lines(result: Classification) -> Iterator[str]:
-    """Human-readable lines for ``metawatch explain``."""
-    for cue in result.cues:
-        yield f"{cue.group}: “{cue.text}”"
