@@ -89,7 +89,9 @@ def make_mail(
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
     """A real Dovecot on loopback; skipped on a developer machine without it, never in CI."""
-    if shutil.which("dovecot") is None or shutil.which("openssl") is None:
+    from .dovecot import SBIN
+
+    if shutil.which("dovecot", path=SBIN) is None or shutil.which("openssl", path=SBIN) is None:
         if os.environ.get("CI"):
             pytest.fail(
                 "Dovecot is not installed, and CI must run the IMAP tests (.ci/run installs it)"

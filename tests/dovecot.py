@@ -71,6 +71,12 @@ service imap-login {{
 
 
 USERS = 200
+SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+
+
+def binary(name: str) -> str:
+    """A system program, looked up in sbin too (Debian installs dovecot there)."""
+    return shutil.which(name, path=SBIN) or name
 
 
 def free_port() -> int:
@@ -157,7 +163,7 @@ def start(location: str = "maildir") -> Dovecot:
     (d / "dovecot.conf").write_text(
         CONF.format(d=d, plain_port=plain, tls_port=tls, location=location)
     )
-    proc = subprocess.Popen(["dovecot", "-F", "-c", str(d / "dovecot.conf")],
+    proc = subprocess.Popen([binary("dovecot"), "-F", "-c", str(d / "dovecot.conf")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     server = Dovecot(d, plain, tls, proc)
     deadline = time.monotonic() + 15
