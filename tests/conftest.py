@@ -14,6 +14,7 @@ import pytest
 from metawatch import cli
 
 from .dovecot import Dovecot
+from .postgres import Postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_mails"
@@ -103,3 +104,26 @@ def dovecot() -> Iterator[Dovecot]:
     yield server
     server.stop()
     shutil.rmtree(server.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A real PostgreSQL 15 on loopback; skipped on a developer machine without it, never in CI."""
+    from . import postgres as pg
+
+    if not pg.available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed, and CI must run the PostgreSQL store tests")
+        pytest.skip("PostgreSQL 15 is not installed (apt-get install postgresql)")
+    server = pg.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, db: Path) -> str:
+    """A database URL for each backend: a SQLite file in tmp_path, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{db}"
+    server: Postgres = request.getfixturevalue("postgres")
+    return server.new_database()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +18,7 @@ from metawatch.models import Kind, Platform, State
 
 log = logging.getLogger("metawatch")
 _debug = False
+_prompt_lock = threading.Lock()  # mailboxes scanned in parallel may all need a password
 
 STATE_EXIT = {
     State.UNPROTECTED: ExitCode.CRITICAL,
@@ -53,16 +55,20 @@ class Context:
             self._settings = config.load(self.config_path)
         return self._settings
 
+    def url(self) -> str:
+        """The database URL: --db, $METAWATCH_DB, the config's ``database``, or the default file."""
+        from metawatch.store import database_url
+
+        return database_url(self.db or self.settings().database or default_db())
+
     def store(self) -> Any:
         """The opened store (created on first use), with the config file's accounts in it."""
         if self._store is None:
             from metawatch import pipeline
-            from metawatch.store import Store, database_url
+            from metawatch.store import Store
 
-            settings = self.settings()
-            url = database_url(self.db or settings.database or default_db())
-            self._store = Store.open(url)
-            pipeline.sync_accounts(self._store, settings.accounts)
+            self._store = Store.open(self.url())
+            pipeline.sync_accounts(self._store, self.settings().accounts)
         return self._store
 
     def classifier(self) -> Any:
@@ -84,10 +90,11 @@ class Context:
 
 
 def _prompt(text: str) -> str:
-    """Ask for a password, only when a person is at the terminal."""
+    """Ask for a password, only when a person is at the terminal (one question at a time)."""
     if not sys.stdin.isatty():
         raise UsageError("no password available and no terminal to ask on")
-    return str(click.prompt(text, hide_input=True, err=True))
+    with _prompt_lock:
+        return str(click.prompt(text, hide_input=True, err=True))
 
 
 def default_db() -> str:
@@ -148,9 +155,18 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None, debug: bool
 @click.option(
     "--verify-dkim", is_flag=True, help="Also verify DKIM signatures locally (needs DNS)."
 )
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+    help="Scan up to N mailboxes at once [default: the config's jobs, else 4].",
+)  # fmt: skip
 @click.pass_obj
 def scan(
-    obj: Context, sources: tuple[str, ...], dry_run: bool, quiet: bool, verify_dkim: bool
+    obj: Context,
+    sources: tuple[str, ...],
+    dry_run: bool,
+    quiet: bool,
+    verify_dkim: bool,
+    jobs: int | None,
 ) -> int:
     """Scan mail: the configured mailboxes, or each SOURCE given; then alert.
 
@@ -160,28 +176,29 @@ def scan(
     alertable state (to the [alerts] channels when configured); otherwise nothing.
     """
     from metawatch import health, pipeline
-    from metawatch.lock import lock_path, scan_lock
 
     obj.verify_dkim = verify_dkim
     settings = obj.settings()
+    jobs = jobs or settings.jobs
     if not sources and not settings.mailboxes:
         raise UsageError("nothing to scan: give a SOURCE, or configure a [[mailbox]] "
                          "(see `metawatch config init`)")  # fmt: skip
     if dry_run:
-        summary = pipeline.Scanner(None, obj.classifier()).scan(
-            pipeline.open_sources(sources, settings, None, _prompt))  # fmt: skip
+        opened = pipeline.open_sources(sources, settings, None, _prompt)
+        summary = pipeline.scan_all(None, obj.classifier(), opened, jobs)
         _print_summary(summary, dry_run=True)
         return _scan_code(summary)
     store = obj.store()
-    with scan_lock(lock_path(str(store.engine.url))):
+    with store.scan_lock():
         health.ping(settings.health.ping_url, "/start")
         opened = pipeline.open_sources(sources, settings, store, _prompt)
-        summary = pipeline.Scanner(store, obj.classifier()).scan(opened)
+        summary = pipeline.scan_all(store, obj.classifier(), opened, jobs)
         for _name, error in summary.failed:
             log.error("%s", error)
         if not quiet and (summary.new or summary.discovered):
             _print_summary(summary, dry_run=False)
-        _alert(obj, store, summary)
+        with store.alerts_lock():
+            _alert(obj, store, summary)
         failure = "; ".join(str(e) for _, e in summary.failed)
         health.ping(settings.health.ping_url, "/fail" if failure else "", failure)
     return _scan_code(summary)
@@ -535,6 +552,52 @@ def config_check(obj: Context) -> None:
         return
     click.echo(
         f"{path}: OK ({len(settings.mailboxes)} mailboxes, {len(settings.accounts)} accounts)"
+    )
+
+
+@cli.group()
+def db() -> None:
+    """Upgrade the database schema, or copy the database to another (SQLite to PostgreSQL)."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: Context) -> None:
+    """Apply pending schema migrations (needed on PostgreSQL after installing a new metawatch)."""
+    from metawatch.store import Store
+    from metawatch.store.migrations import SCHEMA_VERSION
+
+    store = Store.connect(obj.url())
+    before = store.schema_version()
+    steps = store.upgrade()
+    for name in steps:
+        click.echo(f"applied: {name}")
+    if steps:
+        click.echo(f"upgraded the database from schema v{before} to v{SCHEMA_VERSION}")
+    else:
+        click.echo(f"the database is at schema v{before}, the newest: nothing to do")
+
+
+@db.command("copy")
+@click.option(
+    "--to", "target", required=True, metavar="URL|PATH", help="The empty database to fill."
+)
+@click.pass_obj
+def db_copy(obj: Context, target: str) -> None:
+    """Copy every account, mail record, cursor, alert and delivery to another database.
+
+    For moving from SQLite to PostgreSQL: the target must be empty; ids, evidence and alert
+    history are kept, and nothing is written to the source. Then point --db or `database` at it.
+    """
+    from metawatch.store import Store, database_url, safe_url
+
+    source = obj.store()
+    with source.scan_lock():
+        copied = source.copy_to(Store.open(database_url(target), upgrade=True))
+    for table, n in copied.items():
+        click.echo(f"{table:<16} {n}")
+    click.echo(
+        f"copied {sum(copied.values())} rows; now use: metawatch --db '{safe_url(target)}' …"
     )
 
 

@@ -92,6 +92,7 @@ class Settings:
     accept_unverified: bool = False
     require_fresh_confirmation: bool = False
     verify_dkim: bool = False
+    jobs: int = 4  # mailboxes scanned at once
     alerts: AlertsConfig = AlertsConfig()
     health: HealthConfig = HealthConfig()
     mailboxes: tuple[MailboxConfig, ...] = ()
@@ -164,6 +165,8 @@ def parse(data: dict[str, Any], path: Path | None) -> Settings:
             raise ConfigError(
                 f"{where}: [[account]] platform {a.platform!r} is not one of {PLATFORMS}"
             )
+    if settings.jobs < 1:
+        raise ConfigError(f"{where}: 'jobs' must be 1 or more")
     names = [m.name for m in mailboxes]
     if len(set(names)) != len(names):
         raise ConfigError(f"{where}: two [[mailbox]] tables have the same name")

@@ -11,16 +11,6 @@ from pathlib import Path
 from metawatch.errors import LockedError, StoreError
 
 
-def lock_path(database_url: str) -> Path:
-    """The lock file: beside a SQLite file, else in the user's runtime or cache folder."""
-    if database_url.startswith("sqlite:///"):
-        return Path(database_url.removeprefix("sqlite:///") + ".lock")
-    from platformdirs import user_cache_path
-
-    safe = "".join(c if c.isalnum() else "_" for c in database_url.split("@")[-1])
-    return user_cache_path("metawatch") / f"scan-{safe}.lock"
-
-
 @contextmanager
 def scan_lock(path: Path) -> Iterator[None]:
     """Hold the lock for the block; another holder makes this raise LockedError at once."""

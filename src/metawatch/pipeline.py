@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -13,7 +15,7 @@ from metawatch import parsing, status
 from metawatch.classify import Classifier
 from metawatch.config import AccountConfig, MailboxConfig, Settings, mailbox_from_url
 from metawatch.credentials import Prompt
-from metawatch.errors import SourceError
+from metawatch.errors import LockedError, MetawatchError, SourceError
 from metawatch.models import (
     Account,
     AccountStatus,
@@ -43,7 +45,40 @@ class ScanSummary:
     known: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
     discovered: list[Account] = field(default_factory=list)
-    failed: list[tuple[str, SourceError]] = field(default_factory=list)
+    failed: list[tuple[str, MetawatchError]] = field(default_factory=list)
+
+    def add(self, other: ScanSummary) -> None:
+        """Fold in another worker's summary."""
+        self.seen, self.new, self.known = (self.seen + other.seen, self.new + other.new,
+                                           self.known + other.known)  # fmt: skip
+        self.by_kind.update(other.by_kind)
+        self.discovered += other.discovered
+        self.failed += other.failed
+
+
+def scan_all(
+    store: Store | None, classifier: Classifier, sources: Sequence[MailSource], jobs: int = 1
+) -> ScanSummary:
+    """Scan the sources, up to ``jobs`` at once, each on its own connection and cursor.
+
+    A slow or failing source holds up only its own worker. On a shared database each source is
+    scanned under its advisory lock; one held by another scanner is reported as locked.
+    """
+
+    def one(source: MailSource) -> ScanSummary:
+        scanner = Scanner(store, classifier)
+        try:
+            with store.source_lock(source.name) if store else nullcontext():
+                return scanner.scan([source])
+        except LockedError as e:
+            scanner.summary.failed.append((source.name, e))
+            return scanner.summary
+
+    total = ScanSummary()
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="scan") as pool:
+        for part in pool.map(one, sources):
+            total.add(part)
+    return total
 
 
 class Scanner:
@@ -109,17 +144,19 @@ class Scanner:
             result.handle if result.platform in (Platform.INSTAGRAM, Platform.THREADS) else None
         )
         if self.store is None:
-            account = Account(
-                id=-len(self.accounts) - 1,
-                platform=result.platform,
-                emails=(address,),
-                handle=handle,
-                discovered=True,
+            account, created = Account(-len(self.accounts) - 1, result.platform, (address,),
+                                       handle, discovered=True), True  # fmt: skip
+        else:  # another scanner may have discovered it since we read the accounts
+
+            def same(a: Account) -> bool:
+                return acc.match_account([a], recipients, result.platform, result.handle) is a
+
+            account, created = self.store.ensure_account(
+                same, result.platform, [address], handle, discovered=True
             )
-        else:
-            account = self.store.add_account(result.platform, [address], handle, discovered=True)
         self.accounts.append(account)
-        self.summary.discovered.append(account)
+        if created:
+            self.summary.discovered.append(account)
         return account
 
 
@@ -129,9 +166,13 @@ def sync_accounts(store: Store, declared: Sequence[AccountConfig]) -> None:
     for a in declared:
         platform = Platform(a.platform)
         wanted = {acc.normalize_address(e) for e in a.emails}
-        if not any(k.platform is platform and wanted & {acc.normalize_address(e) for e in k.emails}
-                   for k in known if not k.discovered):  # fmt: skip
-            known.append(store.add_account(platform, a.emails, a.handle, a.label))
+
+        def same(k: Account, platform: Platform = platform, wanted: set[str] = wanted) -> bool:
+            return (not k.discovered and k.platform is platform
+                    and bool(wanted & {acc.normalize_address(e) for e in k.emails}))  # fmt: skip
+
+        if not any(same(k) for k in known):
+            store.ensure_account(same, platform, a.emails, a.handle, a.label)
 
 
 def open_sources(

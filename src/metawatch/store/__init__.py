@@ -1,22 +1,24 @@
-"""The SQLite (default) store: the only package that imports sqlmodel/sqlalchemy."""
+"""The store on SQLite (default) or PostgreSQL: the only package that imports sqlmodel/sqlalchemy."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, func, or_, select
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 
 from metawatch.accounts import normalize_address
-from metawatch.errors import NotFound, StoreError
+from metawatch.errors import ConfigError, LockedError, NotFound, StoreError
+from metawatch.lock import scan_lock
 from metawatch.models import (
     Account,
     AlertRecord,
@@ -42,6 +44,7 @@ from metawatch.store.tables import (
     LinkRow,
     ManualRow,
     MessageRow,
+    MetaRow,
 )
 
 
@@ -70,6 +73,7 @@ LINK: Table = SQLModel.metadata.tables[LinkRow.__tablename__]
 MANUAL: Table = SQLModel.metadata.tables[ManualRow.__tablename__]
 ALERT: Table = SQLModel.metadata.tables[AlertRow.__tablename__]
 DELIVERY: Table = SQLModel.metadata.tables[DeliveryRow.__tablename__]
+LOCK_CLASS = 0x6D77  # "mw": the first key of every PostgreSQL advisory lock metawatch takes
 
 
 class AlertsMixin:
@@ -182,32 +186,140 @@ class Store(AlertsMixin):
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str) -> Store:
-        """Open (and create or upgrade) the database at ``url``."""
+    def open(cls, url: str, upgrade: bool | None = None) -> Store:
+        """Open the database at ``url``, creating its tables when it is empty.
+
+        An older schema is upgraded when ``upgrade`` is true; by default only a SQLite file is,
+        since a shared server database may still be used by older metawatch installs.
+        """
+        store = cls.connect(url)
+        auto = store.engine.dialect.name == "sqlite"
+        try:
+            store.upgrade(auto if upgrade is None else upgrade)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def connect(cls, url: str) -> Store:
+        """The database at ``url``, as it is (see ``open``)."""
         if url.startswith("sqlite:///"):
             _create_private_file(Path(url.removeprefix("sqlite:///")))
         try:
-            engine = create_engine(url)
-            if engine.dialect.name == "sqlite":
-                event.listen(engine, "connect", _sqlite_pragmas)
-            with engine.begin() as conn:
-                migrations.upgrade(conn)
+            return cls(_engine(url))
+        except ImportError as e:
+            raise ConfigError(f"no driver for {safe_url(url)} ({e.name}): for PostgreSQL, "
+                              "install metawatch[postgres]") from None  # fmt: skip
         except exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot open database {_safe(url)}: {_reason(e)}") from e
-        return cls(engine)
+            raise StoreError(f"cannot open database {safe_url(url)}: {_reason(e)}") from e
+
+    @property
+    def shared(self) -> bool:
+        """A server database that several hosts may scan into at once."""
+        return self.engine.dialect.name != "sqlite"
+
+    def schema_version(self) -> int:
+        """The schema version the database is at (0: empty)."""
+        try:
+            with self.engine.connect() as conn:
+                return migrations.current_version(conn)
+        except exc.SQLAlchemyError as e:
+            raise StoreError(f"cannot open database {safe_url(str(self.engine.url))}: "
+                             f"{_reason(e)}") from e  # fmt: skip
+
+    def upgrade(self, allowed: bool = True) -> list[str]:
+        """Apply pending migrations (one process at a time); returns the names of the steps."""
+        version = self.schema_version()
+        if version == migrations.SCHEMA_VERSION:
+            return []
+        if version > migrations.SCHEMA_VERSION:
+            raise StoreError(f"the database is at schema v{version}, newer than this metawatch "
+                             f"(v{migrations.SCHEMA_VERSION}): upgrade metawatch")  # fmt: skip
+        if version and not allowed:
+            raise StoreError(f"the database is at schema v{version}, this metawatch needs "
+                             f"v{migrations.SCHEMA_VERSION}: run `metawatch db upgrade`")  # fmt: skip
+        with self._write(serial=True) as conn:
+            return migrations.upgrade(conn)
 
     def close(self) -> None:
         """Release every connection."""
         self.engine.dispose()
 
+    def copy_to(self, target: Store) -> dict[str, int]:
+        """Copy every row, ids kept, into the empty ``target`` in one transaction; rows per table."""
+        tables = [t for t in SQLModel.metadata.sorted_tables if t.name != MetaRow.__tablename__]
+        copied: dict[str, int] = {}
+        with self._read() as src, target._write(serial=True) as dst:
+            if any(dst.execute(select(func.count()).select_from(t)).scalar() for t in tables):
+                raise StoreError("the target database already holds data: copy into an empty one")
+            for table in tables:
+                result = src.execution_options(yield_per=1000).execute(select(table))
+                copied[table.name] = 0
+                for part in result.mappings().partitions():
+                    dst.execute(table.insert(), [dict(r) for r in part])
+                    copied[table.name] += len(part)
+                _reset_sequence(dst, table)
+        return copied
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table (to check a copy)."""
+        tables = [t for t in SQLModel.metadata.sorted_tables if t.name != MetaRow.__tablename__]
+        with self._read() as conn:
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in tables}  # fmt: skip
+
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """One transaction; database errors become StoreError (disk full, read-only file)."""
+    def _write(self, serial: bool = False) -> Iterator[Connection]:
+        """One transaction; database errors become StoreError (disk full, read-only file).
+
+        ``serial`` makes it the only serial writer until it ends, on any number of hosts, for
+        checks that must not race with their insert (creating tables, discovering an account).
+        """
         try:
             with self.engine.begin() as conn:
+                if serial:
+                    _serialize(conn)
                 yield conn
         except exc.SQLAlchemyError as e:
             raise StoreError(f"cannot write to the database: {_reason(e)}") from e
+
+    def scan_lock(self) -> AbstractContextManager[None]:
+        """One scan at a time on a SQLite file (a file lock beside it); see ``source_lock``."""
+        if self.shared:
+            return nullcontext()
+        return scan_lock(Path(f"{self.engine.url.database}.lock"))
+
+    def alerts_lock(self) -> AbstractContextManager[None]:
+        """Alerts are decided and sent by one scanner at a time, on every host."""
+        return self.advisory_lock("alerts", wait=True) if self.shared else nullcontext()
+
+    @contextmanager
+    def source_lock(self, name: str) -> Iterator[None]:
+        """On a shared database, hold the advisory lock of one mailbox (or source) while scanning it.
+
+        SQLite needs none: the scan holds the file lock beside the database. A lock held by another
+        scanner raises LockedError at once; one held by a process that died is released with its
+        connection.
+        """
+        with self.advisory_lock(f"source:{name}") if self.shared else nullcontext():
+            yield
+
+    @contextmanager
+    def advisory_lock(self, name: str, wait: bool = False) -> Iterator[None]:
+        """A PostgreSQL session-level advisory lock, named by a CRC of ``name``."""
+        key = {"c": LOCK_CLASS, "k": zlib.crc32(name.encode()) - 2**31}
+        with self.engine.connect() as conn:
+            take = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+            got = conn.execute(text(f"SELECT {take}(:c, :k)"), key).scalar()
+            conn.commit()
+            if not wait and not got:
+                raise LockedError(f"{name} is being scanned by another metawatch")
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:c, :k)"), key)
+                conn.commit()
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -230,21 +342,13 @@ class Store(AlertsMixin):
     ) -> list[NewMessage]:
         """Store a batch and move its cursor in one transaction; returns the mails that were new."""
         rows = _dedupe([_row(m) for m in batch])
-        fresh: list[dict[str, Any]] = []
         with self._write() as conn:
-            if rows:
-                keys, pairs = _existing(conn, rows)
-                fresh = [
-                    r
-                    for r in rows
-                    if r["source_key"] not in keys and (r["message_id"], r["sha256"]) not in pairs
-                ]
-            if fresh:
-                conn.execute(_insert_ignore(conn, fresh))
+            # The database's upsert, not check-then-insert: of two scanners storing one mail
+            # at once (same key, or same Message-ID and hash), exactly one stores it.
+            fresh = set(conn.execute(_insert_ignore(conn, rows)).scalars()) if rows else set()
             if cursor is not None:
                 _save_cursor(conn, cursor)
-        fresh_keys = {r["source_key"] for r in fresh}
-        return [m for m in batch if m.key in fresh_keys]
+        return [m for m in batch if m.key in fresh]
 
     def messages(
         self, kind: str | None = None, account_id: int | None = None, include_not_meta: bool = False
@@ -258,7 +362,7 @@ class Store(AlertsMixin):
         if account_id is not None:
             stmt = stmt.where(MESSAGE.c.account_id == account_id)
         with self._read() as conn:
-            rows = conn.execute(stmt.order_by(MESSAGE.c.date, MESSAGE.c.id)).mappings()
+            rows = conn.execute(stmt.order_by(MESSAGE.c.date.asc().nulls_first(), MESSAGE.c.id)).mappings()
             return [_record(r) for r in rows]
 
     def update_classification(self, row_id: int, m: NewMessage) -> None:
@@ -297,12 +401,27 @@ class Store(AlertsMixin):
     def accounts(self) -> list[Account]:
         """Every account, in the order they were added or discovered."""
         with self._read() as conn:
-            rows = conn.execute(select(ACCOUNT).order_by(ACCOUNT.c.id)).mappings().all()
-            addresses = conn.execute(select(ADDRESS).order_by(ADDRESS.c.id)).mappings().all()
-        by_account: dict[int, list[str]] = {}
-        for a in addresses:
-            by_account.setdefault(a["account_id"], []).append(a["address"])
-        return [_account(r, by_account.get(r["id"], [])) for r in rows]
+            return _accounts(conn)
+
+    def ensure_account(
+        self,
+        wanted: Callable[[Account], bool],
+        platform: Platform,
+        emails: Iterable[str],
+        handle: str | None = None,
+        label: str | None = None,
+        discovered: bool = False,
+    ) -> tuple[Account, bool]:
+        """The first account ``wanted`` accepts, else a new one; True when it was created.
+
+        The check and the insert share one serial transaction, so scanners that discover the
+        same account at once (or start with the same config file) create it once.
+        """
+        with self._write(serial=True) as conn:
+            found = next((a for a in _accounts(conn) if wanted(a)), None)
+            if found is not None:
+                return found, False
+            return _add_account(conn, platform, emails, handle, label, discovered), True
 
     def add_account(
         self,
@@ -313,26 +432,8 @@ class Store(AlertsMixin):
         discovered: bool = False,
     ) -> Account:
         """Create an account with its login addresses."""
-        unique = list(dict.fromkeys(e.strip() for e in emails if e.strip()))
-        row = {
-            "platform": platform.value,
-            "handle": handle,
-            "label": label,
-            "discovered": discovered,
-            "created": _now(),
-        }
         with self._write() as conn:
-            account_id = conn.execute(
-                ACCOUNT.insert().values(row).returning(ACCOUNT.c.id)
-            ).scalar_one()
-            conn.execute(
-                ADDRESS.insert(),
-                [
-                    {"account_id": account_id, "address": e, "normalized": normalize_address(e)}
-                    for e in unique
-                ],
-            ) if unique else None
-        return _account({**row, "id": account_id}, unique)
+            return _add_account(conn, platform, emails, handle, label, discovered)
 
     def remove_account(self, account_id: int) -> None:
         """Delete an account; its mails stay, no longer assigned."""
@@ -343,6 +444,33 @@ class Store(AlertsMixin):
             )
             if conn.execute(ACCOUNT.delete().where(ACCOUNT.c.id == account_id)).rowcount == 0:
                 raise NotFound(f"no account with id {account_id}")
+
+
+def _accounts(conn: Connection) -> list[Account]:
+    rows = conn.execute(select(ACCOUNT).order_by(ACCOUNT.c.id)).mappings().all()
+    addresses = conn.execute(select(ADDRESS).order_by(ADDRESS.c.id)).mappings().all()
+    by_account: dict[int, list[str]] = {}
+    for a in addresses:
+        by_account.setdefault(a["account_id"], []).append(a["address"])
+    return [_account(r, by_account.get(r["id"], [])) for r in rows]
+
+
+def _add_account(
+    conn: Connection,
+    platform: Platform,
+    emails: Iterable[str],
+    handle: str | None,
+    label: str | None,
+    discovered: bool,
+) -> Account:
+    unique = list(dict.fromkeys(e.strip() for e in emails if e.strip()))
+    row = {"platform": platform.value, "handle": handle, "label": label,
+           "discovered": discovered, "created": _now()}  # fmt: skip
+    account_id = conn.execute(ACCOUNT.insert().values(row).returning(ACCOUNT.c.id)).scalar_one()
+    if unique:
+        conn.execute(ADDRESS.insert(), [{"account_id": account_id, "address": e,
+                                         "normalized": normalize_address(e)} for e in unique])  # fmt: skip
+    return _account({**row, "id": account_id}, unique)
 
 
 def _alert(r: Mapping[Any, Any]) -> AlertRecord:
@@ -371,27 +499,26 @@ def _save_cursor(conn: Connection, c: Cursor) -> None:
     )
 
 
-def _existing(
-    conn: Connection, rows: list[dict[str, Any]]
-) -> tuple[set[str], set[tuple[str, str]]]:
-    """Source keys and (Message-ID, sha256) pairs of ``rows`` that are already stored."""
-    keys = [r["source_key"] for r in rows]
-    hashes = [r["sha256"] for r in rows]
-    found = conn.execute(
-        select(MESSAGE.c.source_key, MESSAGE.c.message_id, MESSAGE.c.sha256).where(
-            or_(MESSAGE.c.source_key.in_(keys), MESSAGE.c.sha256.in_(hashes))
-        )
-    ).all()
-    return {r[0] for r in found}, {(r[1], r[2]) for r in found}
-
-
 def _insert_ignore(conn: Connection, rows: list[dict[str, Any]]) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING: a concurrent writer's copy wins quietly."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql
+    """INSERT … ON CONFLICT DO NOTHING RETURNING source_key: the keys this statement stored."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(MESSAGE).values(rows).on_conflict_do_nothing()
+    return stmt.returning(MESSAGE.c.source_key)
 
-        return postgresql.insert(MESSAGE).values(rows).on_conflict_do_nothing()
-    return sqlite.insert(MESSAGE).values(rows).on_conflict_do_nothing()
+
+def _reset_sequence(conn: Connection, table: Table) -> None:
+    """After rows were inserted with their ids, new ids must start above them (PostgreSQL)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                          f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name}"))  # fmt: skip
+
+
+def _serialize(conn: Connection) -> None:
+    """Take the database-wide write lock for this transaction (see ``Store._write``)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:c, 0)"), {"c": LOCK_CLASS})
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite has not begun one yet: take it now
 
 
 def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -494,6 +621,15 @@ def _create_private_file(path: Path) -> None:
         raise StoreError(f"cannot create database {path}: {e.strerror}") from e
 
 
+def _engine(url: str) -> Engine:
+    if url.startswith("postgresql"):  # times are stored as UTC, whatever the server's zone
+        return create_engine(url, connect_args={"options": "-c TimeZone=UTC"}, pool_pre_ping=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")  # readers (status) never wait for a scan
@@ -507,10 +643,10 @@ def _reason(e: exc.SQLAlchemyError) -> str:
     return str(getattr(e, "orig", None) or e).splitlines()[0]
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """A URL without its password, for messages."""
-    head, sep, tail = url.partition("@")
-    if not sep or "://" not in head:
+    scheme, sep, rest = url.partition("://")
+    cred, at, host = rest.rpartition("@")
+    if not (sep and at and ":" in cred):
         return url
-    scheme, _, cred = head.partition("://")
-    return f"{scheme}://{cred.split(':', 1)[0]}:***@{tail}"
+    return f"{scheme}://{cred.split(':', 1)[0]}:***@{host}"

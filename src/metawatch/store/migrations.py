@@ -42,7 +42,8 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 def current_version(conn: Connection) -> int:
     """The schema version stored in the database, 0 for a new one."""
-    MetaRow.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+    if not inspect(conn).has_table(MetaRow.__tablename__):
+        return 0
     row = conn.execute(text("SELECT value FROM metawatch_meta WHERE key = 'schema_version'"))
     value = row.scalar()
     return int(value) if value is not None else 0
@@ -51,6 +52,7 @@ def current_version(conn: Connection) -> int:
 def upgrade(conn: Connection) -> list[str]:
     """Apply every pending step; returns the names of the steps applied."""
     version = current_version(conn)
+    MetaRow.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
     applied = []
     for number, name, step in MIGRATIONS:
         if number > version:
