@@ -17,6 +17,7 @@ from metawatch.cli import cli
 from metawatch.store import Store, database_url
 
 from .conftest import ROOT, SAMPLES, Result, make_mail
+from .postgres import Postgres
 
 Run = Callable[..., Result]
 
@@ -289,3 +290,29 @@ def test_python_dash_m_works() -> None:
         [sys.executable, "-m", "metawatch", "--version"], capture_output=True, text=True
     )
     assert out.returncode == 0 and "metawatch" in out.stdout
+
+
+def test_db_upgrade_brings_an_old_file_to_the_newest_schema(run: Run, db: Path) -> None:
+    import sqlite3
+
+    assert run("scan", "-q", str(SAMPLES / "en-fb-accepted.eml")).code == 0
+    with sqlite3.connect(db) as conn:  # as schema v3 left it
+        conn.execute("ALTER TABLE message DROP COLUMN auth_header")
+        conn.execute("UPDATE metawatch_meta SET value='3' WHERE key='schema_version'")
+    result = run("db", "upgrade")
+    assert result.code == 0, result.err
+    assert "applied: the Authentication-Results header relied on" in result.out
+    assert "nothing to do" in run("db", "upgrade").out
+
+
+@pytest.mark.postgres
+def test_db_copy_moves_everything_to_postgresql(run: Run, postgres: Postgres) -> None:
+    assert run("scan", "-q", str(SAMPLES)).code == 0
+    before = run("status", "--json").out
+    target = postgres.new_database()
+    result = run("db", "copy", "--to", target)
+    assert result.code == 0, result.err
+    assert re.search(r"^message\s+100$", result.out, re.M)
+    after = run("--db", target, "status", "--json", use_db=False)
+    assert after.out == before
+    assert run("db", "copy", "--to", target).code == 73  # never into a database with data

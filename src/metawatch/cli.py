@@ -71,6 +71,11 @@ class Context:
             pipeline.sync_accounts(self._store, self.settings().accounts)
         return self._store
 
+    def close(self) -> None:
+        """Release the database connections."""
+        if self._store is not None:
+            self._store.close()
+
     def classifier(self) -> Any:
         """A classifier that also trusts the receivers named in, or derived from, the config."""
         from metawatch import pipeline
@@ -146,6 +151,7 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None, debug: bool
         log.propagate = False
     log.setLevel(logging.DEBUG if debug else logging.WARNING)
     ctx.obj = Context(db, config_path)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @cli.command()
@@ -568,8 +574,10 @@ def db_upgrade(obj: Context) -> None:
     from metawatch.store.migrations import SCHEMA_VERSION
 
     store = Store.connect(obj.url())
-    before = store.schema_version()
-    steps = store.upgrade()
+    try:
+        before, steps = store.schema_version(), store.upgrade()
+    finally:
+        store.close()
     for name in steps:
         click.echo(f"applied: {name}")
     if steps:
@@ -591,9 +599,12 @@ def db_copy(obj: Context, target: str) -> None:
     """
     from metawatch.store import Store, database_url, safe_url
 
-    source = obj.store()
-    with source.scan_lock():
-        copied = source.copy_to(Store.open(database_url(target), upgrade=True))
+    source, dest = obj.store(), Store.open(database_url(target), upgrade=True)
+    try:
+        with source.scan_lock():
+            copied = source.copy_to(dest)
+    finally:
+        dest.close()
     for table, n in copied.items():
         click.echo(f"{table:<16} {n}")
     click.echo(

@@ -362,7 +362,9 @@ class Store(AlertsMixin):
         if account_id is not None:
             stmt = stmt.where(MESSAGE.c.account_id == account_id)
         with self._read() as conn:
-            rows = conn.execute(stmt.order_by(MESSAGE.c.date.asc().nulls_first(), MESSAGE.c.id)).mappings()
+            rows = conn.execute(
+                stmt.order_by(MESSAGE.c.date.asc().nulls_first(), MESSAGE.c.id)
+            ).mappings()
             return [_record(r) for r in rows]
 
     def update_classification(self, row_id: int, m: NewMessage) -> None:
