@@ -1,7 +1,11 @@
-"""Hostile and broken input: parsing and classifying never raise, whatever the bytes."""
+"""Hostile and broken input: parsing and classifying never raise or hang, whatever the bytes."""
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +19,21 @@ CHARSETS = st.sampled_from(
 )
 ENCODINGS = st.sampled_from(["base64", "quoted-printable", "8bit", "7bit", "x-uuencode", "bogus"])
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+HANG = 120  # seconds: a test that takes this long has hung (the suite takes seconds)
+
+
+@pytest.fixture(autouse=True)
+def _no_hang() -> Iterator[None]:
+    """Fail a test that hangs instead of stalling CI (these tests run in the main thread)."""
+
+    def hung(*_: object) -> None:
+        raise TimeoutError(f"hung for {HANG} s")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(HANG)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
 
 
 @st.composite
@@ -26,8 +45,11 @@ def mime(draw: st.DrawFn) -> bytes:
         f"Subject: =?{draw(CHARSETS)}?{draw(st.sampled_from(['B', 'Q', 'Z']))}?{draw(TEXT)}?=",
         f"Authentication-Results: {draw(TEXT)}",
         "X-Long: " + "a" * draw(st.integers(0, 2000)),
+        f"X-Nul: {draw(TEXT)}\x00{draw(TEXT)}",
         f'Content-Type: multipart/{draw(st.sampled_from(["mixed", "alternative"]))}; boundary="{boundary}"',
     ]
+    if draw(st.booleans()):  # no Content-Type at all
+        headers.pop()
     parts = []
     for _ in range(draw(st.integers(0, 4))):
         body = (
@@ -36,8 +58,9 @@ def mime(draw: st.DrawFn) -> bytes:
             else draw(TEXT).encode("utf-8", "replace")
         )
         kind = draw(
-            st.sampled_from(["text/plain", "text/html", "message/rfc822", "application/x", ""])
-        )
+            st.sampled_from(["text/plain", "text/html", "message/rfc822", "application/x", "",
+                             "multipart/mixed; boundary=b1"])
+        )  # fmt: skip
         parts.append(
             f"--{draw(st.sampled_from([boundary, 'wrong']))}\r\nContent-Type: {kind}; charset={draw(CHARSETS)}\r\n"
             f"Content-Transfer-Encoding: {draw(ENCODINGS)}\r\n\r\n".encode()
@@ -84,3 +107,28 @@ def test_deeply_nested_html_and_huge_single_line() -> None:
         + b"</p>"
     )
     assert CLASSIFIER.classify(parsing.parse(big)).kind in (Kind.OTHER_META, Kind.UNPARSEABLE)
+
+
+def _multipart(body: bytes) -> bytes:
+    return b"From: a@facebookmail.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" + body
+
+
+def test_a_million_tiny_parts_are_refused_quickly() -> None:
+    raw = _multipart(b"--b\r\n\r\nx\r\n" * 1_000_000 + b"--b--\r\n")
+    mail = parsing.parse(raw)
+    assert mail.error is not None and "too many MIME parts" in mail.error
+    assert CLASSIFIER.classify(mail, raw).kind is Kind.UNPARSEABLE
+
+
+def test_deeply_nested_multiparts_are_refused() -> None:
+    nested = b"".join(
+        f"--b{i}\r\nContent-Type: multipart/mixed; boundary=b{i + 1}\r\n\r\n".encode()
+        for i in range(900)
+    )
+    mail = parsing.parse(_multipart(nested.replace(b"--b0", b"--b", 1)))
+    assert mail.error is not None or mail.text == ""
+
+
+def test_an_oversized_mail_is_refused_before_parsing() -> None:
+    mail = parsing.parse(b"From: a@facebookmail.com\r\n\r\n" + b"x" * (parsing.MAX_MAIL + 1))
+    assert mail.error is not None and "too large" in mail.error

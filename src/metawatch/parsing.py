@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 200_000  # characters of body text kept for classification
 MAX_HTML = 2_000_000  # bytes of HTML handed to the HTML parser
 MAX_ATTACHED_DEPTH = 2  # forwarded mails inside forwarded mails
+# The work per mail is bounded before any parsing: Meta's mails are ~100 KB with < 10 parts.
+MAX_MAIL = 25_000_000  # bytes (an IMAP mailbox's max_message_size applies before this)
+MAX_PARTS = 1_000  # lines that may open a MIME part; mail-parser also stops deep nesting
 
 # Invisible characters that break phrase matching: soft hyphen, zero-width
 # space/joiners, word joiner, BOM, combining grapheme joiner (preheader padding).
@@ -69,6 +72,10 @@ def _parse(raw: bytes, digest: str, depth: int, screen: Screen | None = None) ->
 
     if not raw.strip():
         raise ValueError("empty message")
+    if len(raw) > MAX_MAIL:
+        raise ValueError(f"message too large to parse ({len(raw)} bytes > {MAX_MAIL})")
+    if (parts := raw.count(b"\n--")) > MAX_PARTS:
+        raise ValueError(f"too many MIME parts to parse ({parts} > {MAX_PARTS})")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         parsed = mailparser.parse_from_bytes(raw)
