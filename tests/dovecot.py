@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -142,6 +143,16 @@ class Dovecot:
         self.process.terminate()
         self.process.wait(10)
 
+    def kill(self) -> None:
+        """SIGKILL the master and every imap process it forked (a crashed server)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def restart(self) -> None:
+        """Start again on the same ports, users and mail."""
+        self.process = _launch(self.dir)
+        _wait_ready(self)
+
 
 def start(location: str = "maildir") -> Dovecot:
     d = Path(tempfile.mkdtemp(prefix="dovecot-", dir="/tmp"))
@@ -163,18 +174,31 @@ def start(location: str = "maildir") -> Dovecot:
     (d / "dovecot.conf").write_text(
         CONF.format(d=d, plain_port=plain, tls_port=tls, location=location)
     )
-    proc = subprocess.Popen([binary("dovecot"), "-F", "-c", str(d / "dovecot.conf")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    server = Dovecot(d, plain, tls, proc)
+    server = Dovecot(d, plain, tls, _launch(d))
+    try:
+        _wait_ready(server)
+    except RuntimeError:
+        server.stop()
+        shutil.rmtree(d, ignore_errors=True)
+        raise
+    return server
+
+
+def _launch(d: Path) -> subprocess.Popen[bytes]:
+    # A session of its own, so that kill() reaches the imap processes too.
+    return subprocess.Popen([binary("dovecot"), "-F", "-c", str(d / "dovecot.conf")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # fmt: skip
+
+
+def _wait_ready(server: Dovecot) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", plain), timeout=1) as s:
+            with socket.create_connection(("127.0.0.1", server.plain_port), timeout=1) as s:
                 if s.recv(100).startswith(b"* OK"):
-                    return server
+                    return
         except OSError:
             time.sleep(0.05)
-    log = (d / "dovecot.log").read_text() if (d / "dovecot.log").exists() else "(no log)"
-    server.stop()
-    shutil.rmtree(d, ignore_errors=True)
-    raise RuntimeError(f"Dovecot did not start:\n{log}")
+    log = server.dir / "dovecot.log"
+    raise RuntimeError(f"Dovecot did not start:\n{log.read_text() if log.exists() else '(no log)'}")

@@ -32,10 +32,11 @@ def hook() -> Iterator[WebhookReceiver]:
     server.stop()
 
 
-def mailbox(name: str, user: str, port: int, ca_file: str, read_timeout: int = 60) -> str:
+def mailbox(name: str, user: str, port: int, ca_file: str, **keys: int) -> str:
+    """A [[mailbox]] table for a Dovecot user (password from $TEST_IMAP_PW), plus ``keys``."""
+    extra = "".join(f"{k} = {v}\n" for k, v in keys.items())
     return (f'[[mailbox]]\nname = "{name}"\nhost = "127.0.0.1"\nport = {port}\n'
-            f'username = "{user}"\nca_file = "{ca_file}"\npassword_env = "TEST_IMAP_PW"\n'
-            f"read_timeout = {read_timeout}\n")  # fmt: skip
+            f'username = "{user}"\nca_file = "{ca_file}"\npassword_env = "TEST_IMAP_PW"\n{extra}')  # fmt: skip
 
 
 def config(path: Path, *mailboxes: str, hook: WebhookReceiver | None = None) -> Path:

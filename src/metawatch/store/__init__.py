@@ -212,7 +212,7 @@ class Store(AlertsMixin):
             raise ConfigError(f"no driver for {safe_url(url)} ({e.name}): for PostgreSQL, "
                               "install metawatch[postgres]") from None  # fmt: skip
         except exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot open database {safe_url(url)}: {_reason(e)}") from e
+            raise StoreError(f"cannot open database {safe_url(url)}: {_reason(e, url)}") from e
 
     @property
     def shared(self) -> bool:
@@ -226,7 +226,7 @@ class Store(AlertsMixin):
                 return migrations.current_version(conn)
         except exc.SQLAlchemyError as e:
             raise StoreError(f"cannot open database {safe_url(str(self.engine.url))}: "
-                             f"{_reason(e)}") from e  # fmt: skip
+                             f"{_reason(e, str(self.engine.url))}") from e  # fmt: skip
 
     def upgrade(self, allowed: bool = True) -> list[str]:
         """Apply pending migrations (one process at a time); returns the names of the steps."""
@@ -282,7 +282,9 @@ class Store(AlertsMixin):
                     _serialize(conn)
                 yield conn
         except exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot write to the database: {_reason(e)}") from e
+            raise StoreError(
+                f"cannot write to the database: {_reason(e, str(self.engine.url))}"
+            ) from e
 
     def scan_lock(self) -> AbstractContextManager[None]:
         """One scan at a time on a SQLite file (a file lock beside it); see ``source_lock``."""
@@ -327,7 +329,7 @@ class Store(AlertsMixin):
             with self.engine.connect() as conn:
                 yield conn
         except exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot read the database: {_reason(e)}") from e
+            raise StoreError(f"cannot read the database: {_reason(e, str(self.engine.url))}") from e
 
     # -- messages -------------------------------------------------------------------------
 
@@ -640,9 +642,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _reason(e: exc.SQLAlchemyError) -> str:
-    """The driver's own message (e.g. 'database or disk is full'), not SQLAlchemy's wrapping."""
-    return str(getattr(e, "orig", None) or e).splitlines()[0]
+def _reason(e: exc.SQLAlchemyError, url: str) -> str:
+    """The driver's own message (e.g. 'database or disk is full'), and what the disk says."""
+    return str(getattr(e, "orig", None) or e).splitlines()[0] + _disk_hint(url)
+
+
+def _disk_hint(url: str) -> str:
+    """SQLite says 'disk I/O error' for more than one cause: name a full or read-only disk."""
+    if not url.startswith("sqlite:///"):
+        return ""
+    try:
+        fs = os.statvfs(Path(url.removeprefix("sqlite:///")).parent)
+    except OSError:
+        return ""
+    if fs.f_flag & os.ST_RDONLY:
+        return " (the file system is read-only)"
+    free = fs.f_bavail * fs.f_frsize
+    return f" (the disk is full: {free} bytes free)" if free < 1 << 20 else ""
 
 
 def safe_url(url: str) -> str:
