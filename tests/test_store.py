@@ -14,9 +14,10 @@ from sqlalchemy import text
 
 from metawatch import parsing
 from metawatch.classify import Classifier
+from metawatch.config import safe_url
 from metawatch.errors import LockedError, NotFound, StoreError
 from metawatch.models import Condition, Platform
-from metawatch.store import NewMessage, Store, database_url, safe_url
+from metawatch.store import NewMessage, Store, database_url
 from metawatch.store.migrations import SCHEMA_VERSION
 
 from .conftest import SAMPLES

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from metawatch import auth
 from metawatch.models import (
@@ -214,13 +215,23 @@ class Classifier:
         return m.group("handle") if m else None
 
     def _objection_link(self, mail: Mail, pack: LanguagePack) -> str | None:
+        """The link to Meta's objection form; only ever one to a Meta host (alerts repeat it)."""
         by_text = next(g for g in pack.groups if g.name == "object_link_text")
         for link in mail.links:
+            if not self._meta_https(link.url):
+                continue
             if self.common["objection_link"].find(link.url.lower()) or by_text.find(
                 fold(link.text)
             ):
                 return link.url
         return None
+
+    def _meta_https(self, url: str) -> bool:
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:
+            return False
+        return parts.scheme == "https" and bool(self.senders.meta_domain(parts.hostname or ""))
 
     def _forwarded(self, mail: Mail) -> Mail | None:
         """The Meta mail inside a forward: an attached original or an inline forward block."""

@@ -35,6 +35,8 @@ class _EchoHandler(logging.Handler):
         from metawatch.report import safe
 
         click.echo(f"metawatch: {record.levelname.lower()}: {safe(record.getMessage())}", err=True)
+        if record.exc_info and _debug:
+            click.echo("".join(traceback.format_exception(*record.exc_info)).rstrip(), err=True)
 
 
 class Context:
@@ -597,7 +599,8 @@ def db_copy(obj: Context, target: str) -> None:
     For moving from SQLite to PostgreSQL: the target must be empty; ids, evidence and alert
     history are kept, and nothing is written to the source. Then point --db or `database` at it.
     """
-    from metawatch.store import Store, database_url, safe_url
+    from metawatch.config import safe_url
+    from metawatch.store import Store, database_url
 
     source, dest = obj.store(), Store.open(database_url(target), upgrade=True)
     try:

@@ -308,8 +308,12 @@ def mailbox_from_url(url: str) -> MailboxConfig:
     from urllib.parse import parse_qs, unquote, urlsplit
 
     parts = urlsplit(url)
+    url = safe_url(url)
     if parts.scheme not in ("imap", "imaps") or not parts.hostname or not parts.username:
         raise ConfigError(f"{url}: expected imaps://USER@HOST[:PORT]/ or imap://USER@HOST[:PORT]/")
+    if parts.password:
+        raise ConfigError(f"{url}: no password in the URL (it would show in `ps` and the shell "
+                          "history): use $METAWATCH_PASSWORD or the prompt")  # fmt: skip
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     known = {"ca_file", "folders", "tls", "allow_plaintext"}
     if unknown := set(query) - known:
@@ -327,3 +331,12 @@ def mailbox_from_url(url: str) -> MailboxConfig:
     )
     _check_mailbox(mailbox, url.split("?")[0])
     return mailbox
+
+
+def safe_url(url: str) -> str:
+    """A URL without its password, for messages."""
+    scheme, sep, rest = url.partition("://")
+    cred, at, host = rest.rpartition("@")
+    if not (sep and at and ":" in cred):
+        return url
+    return f"{scheme}://{cred.split(':', 1)[0]}:***@{host}"

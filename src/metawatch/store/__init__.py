@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 
 from metawatch.accounts import normalize_address
+from metawatch.config import safe_url
 from metawatch.errors import ConfigError, LockedError, NotFound, StoreError
 from metawatch.lock import scan_lock
 from metawatch.models import (
@@ -659,12 +660,3 @@ def _disk_hint(url: str) -> str:
         return " (the file system is read-only)"
     free = fs.f_bavail * fs.f_frsize
     return f" (the disk is full: {free} bytes free)" if free < 1 << 20 else ""
-
-
-def safe_url(url: str) -> str:
-    """A URL without its password, for messages."""
-    scheme, sep, rest = url.partition("://")
-    cred, at, host = rest.rpartition("@")
-    if not (sep and at and ":" in cred):
-        return url
-    return f"{scheme}://{cred.split(':', 1)[0]}:***@{host}"
