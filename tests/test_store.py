@@ -286,3 +286,17 @@ def test_database_url_accepts_paths_and_urls(tmp_path: Path) -> None:
     assert database_url(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
     assert safe_url("postgresql://u:p@ss@h/db") == "postgresql://u:***@h/db"
     assert safe_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_originals_are_kept_only_when_given(store: Store) -> None:
+    raw = (SAMPLES / "en-fb-accepted.eml").read_bytes()
+    m = sample("en-fb-accepted.eml", "kept")
+    store.add_messages(
+        [NewMessage(m.key, m.mail, m.result, None, raw), sample("de-fb-accepted.eml")]
+    )
+    by_key = {r.source_key: r for r in store.messages()}
+    kept, other = by_key["kept"], by_key["k"]
+    assert store.originals([kept.id, other.id]) == {kept.id: raw}
+    store.keep_originals([(other.id, b"\x00binary\xff")])
+    store.keep_originals([(other.id, b"again")])  # the first copy stays
+    assert store.originals([other.id]) == {other.id: b"\x00binary\xff"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from metawatch.errors import NotFound, UsageError
 from metawatch.models import Account, Platform
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
@@ -39,3 +40,17 @@ def match_account(
         candidates = by_handle or candidates
     candidates.sort(key=lambda a: (a.discovered, a.id))
     return candidates[0] if candidates else None
+
+
+def find(accounts: Sequence[Account], text: str) -> Account:
+    """The one account named by its id, a login address or its handle."""
+    wanted = text.strip().lstrip("#")
+    found = [a for a in accounts if str(a.id) == wanted
+             or normalize_address(wanted) in {normalize_address(e) for e in a.emails}
+             or (a.handle or "").lower() == wanted.lower()]  # fmt: skip
+    if not found:
+        raise NotFound(f"no account {text!r}: see `metawatch accounts list`")
+    if len(found) > 1:
+        ids = ", ".join(str(a.id) for a in found)
+        raise UsageError(f"{text!r} names more than one account ({ids}): give the id")
+    return found[0]

@@ -93,6 +93,7 @@ class Settings:
     require_fresh_confirmation: bool = False
     verify_dkim: bool = False
     jobs: int = 4  # mailboxes scanned at once
+    keep_originals: bool = False  # keep AI-related Meta mails whole, for export-evidence
     alerts: AlertsConfig = AlertsConfig()
     health: HealthConfig = HealthConfig()
     mailboxes: tuple[MailboxConfig, ...] = ()

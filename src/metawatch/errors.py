@@ -15,7 +15,7 @@ class ExitCode(IntEnum):
     DATA = 65  # EX_DATAERR: input that cannot be read as mail or rules
     NO_INPUT = 66  # EX_NOINPUT: a source that does not exist
     SOFTWARE = 70  # EX_SOFTWARE: a bug in metawatch
-    CANT_CREATE = 73  # EX_CANTCREAT: the database cannot be created or written
+    CANT_CREATE = 73  # EX_CANTCREAT: the database or an output file cannot be created or written
     TEMP_FAIL = 75  # EX_TEMPFAIL: unreachable server, timeout, another scan running
     NO_PERM = 77  # EX_NOPERM: authentication failed
     CONFIG = 78  # EX_CONFIG: bad configuration
@@ -65,6 +65,12 @@ class RulesError(MetawatchError):
 
 class StoreError(MetawatchError):
     """The database cannot be opened, created or written."""
+
+    exit_code = ExitCode.CANT_CREATE
+
+
+class OutputError(MetawatchError):
+    """An output file or folder cannot be created."""
 
     exit_code = ExitCode.CANT_CREATE
 

@@ -17,6 +17,7 @@ from metawatch.config import AccountConfig, MailboxConfig, Settings, mailbox_fro
 from metawatch.credentials import Prompt
 from metawatch.errors import LockedError, MetawatchError, SourceError
 from metawatch.models import (
+    AI_KINDS,
     Account,
     AccountStatus,
     Batch,
@@ -57,7 +58,11 @@ class ScanSummary:
 
 
 def scan_all(
-    store: Store | None, classifier: Classifier, sources: Sequence[MailSource], jobs: int = 1
+    store: Store | None,
+    classifier: Classifier,
+    sources: Sequence[MailSource],
+    jobs: int = 1,
+    keep: bool = False,
 ) -> ScanSummary:
     """Scan the sources, up to ``jobs`` at once, each on its own connection and cursor.
 
@@ -66,7 +71,7 @@ def scan_all(
     """
 
     def one(source: MailSource) -> ScanSummary:
-        scanner = Scanner(store, classifier)
+        scanner = Scanner(store, classifier, keep)
         try:
             with store.source_lock(source.name) if store else nullcontext():
                 return scanner.scan([source])
@@ -84,9 +89,10 @@ def scan_all(
 class Scanner:
     """Runs mails from sources through the classifier into the store."""
 
-    def __init__(self, store: Store | None, classifier: Classifier) -> None:
+    def __init__(self, store: Store | None, classifier: Classifier, keep: bool = False) -> None:
         self.store = store
         self.classifier = classifier
+        self.keep = keep  # keep the originals of AI-related mails (keep_originals)
         self.accounts: list[Account] = store.accounts() if store else []
         self.summary = ScanSummary()
 
@@ -121,7 +127,8 @@ class Scanner:
         result = self.classifier.classify(mail, raw.data)
         if mail.error:
             log.warning("unparseable mail %s: %s", raw.key, mail.error)
-        return NewMessage(raw.key, mail, result, self.account_for(mail, result))
+        kept = raw.data if self.keep and result.kind in AI_KINDS else None
+        return NewMessage(raw.key, mail, result, self.account_for(mail, result), kept)
 
     def account_for(self, mail: Mail, result: Classification) -> int | None:
         """The id of the account a Meta mail concerns; an unknown one is discovered."""

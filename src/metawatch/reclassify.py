@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from metawatch.classify import Classifier
 from metawatch.config import Settings
 from metawatch.credentials import Prompt
 from metawatch.errors import MetawatchError
-from metawatch.models import Classification, MessageRecord
+from metawatch.models import AI_KINDS, Classification, MessageRecord
 from metawatch.pipeline import Scanner
 from metawatch.sources.files import read_key
 from metawatch.store import NewMessage, Store
@@ -53,6 +54,8 @@ def reclassify(store: Store, classifier: Classifier, settings: Settings, prompt:
         out.checked += 1
         mail = parsing.parse(data)
         result = classifier.classify(mail)
+        if settings.keep_originals and not dry_run and result.kind in AI_KINDS:
+            _keep(store, rec, data)
         if _summary(rec) == _summary_of(result):
             if rec.rules_version != result.rules_version and not dry_run:
                 store.update_classification(
@@ -64,6 +67,14 @@ def reclassify(store: Store, classifier: Classifier, settings: Settings, prompt:
             account = rec.account_id or scanner.account_for(mail, result)
             store.update_classification(rec.id, NewMessage(rec.source_key, mail, result, account))
     return out
+
+
+def _keep(store: Store, rec: MessageRecord, data: bytes) -> None:
+    """Keep the original, if it is still the very mail that was classified (same SHA-256)."""
+    if hashlib.sha256(data).hexdigest() == rec.sha256:
+        store.keep_originals([(rec.id, data)])
+    else:
+        log.warning("mail %s changed since it was scanned: its original is not kept", rec.id)
 
 
 def _summary(rec: MessageRecord) -> str:

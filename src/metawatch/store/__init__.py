@@ -46,6 +46,7 @@ from metawatch.store.tables import (
     ManualRow,
     MessageRow,
     MetaRow,
+    OriginalRow,
 )
 
 
@@ -57,6 +58,7 @@ class NewMessage:
     mail: Mail
     result: Classification
     account_id: int | None
+    raw: bytes | None = None  # kept for evidence export, only when the user asks
 
 
 def database_url(value: str) -> str:
@@ -74,6 +76,7 @@ LINK: Table = SQLModel.metadata.tables[LinkRow.__tablename__]
 MANUAL: Table = SQLModel.metadata.tables[ManualRow.__tablename__]
 ALERT: Table = SQLModel.metadata.tables[AlertRow.__tablename__]
 DELIVERY: Table = SQLModel.metadata.tables[DeliveryRow.__tablename__]
+ORIGINAL: Table = SQLModel.metadata.tables[OriginalRow.__tablename__]
 LOCK_CLASS = 0x6D77  # "mw": the first key of every PostgreSQL advisory lock metawatch takes
 
 
@@ -348,10 +351,23 @@ class Store(AlertsMixin):
         with self._write() as conn:
             # The database's upsert, not check-then-insert: of two scanners storing one mail
             # at once (same key, or same Message-ID and hash), exactly one stores it.
-            fresh = set(conn.execute(_insert_ignore(conn, rows)).scalars()) if rows else set()
+            fresh = {key: i for key, i in conn.execute(_insert_ignore(conn, rows))} if rows else {}
+            kept = [(fresh[m.key], m.raw) for m in batch if m.raw is not None and m.key in fresh]
+            _keep(conn, kept)
             if cursor is not None:
                 _save_cursor(conn, cursor)
         return [m for m in batch if m.key in fresh]
+
+    def keep_originals(self, originals: Sequence[tuple[int, bytes]]) -> None:
+        """Keep the raw bytes of stored mails (by row id) for evidence export."""
+        with self._write() as conn:
+            _keep(conn, originals)
+
+    def originals(self, ids: Sequence[int]) -> dict[int, bytes]:
+        """The kept raw bytes of the mails ``ids`` (those that have them)."""
+        stmt = select(ORIGINAL.c.message_id, ORIGINAL.c.raw).where(ORIGINAL.c.message_id.in_(ids))
+        with self._read() as conn:
+            return {r[0]: bytes(r[1]) for r in conn.execute(stmt)}
 
     def messages(
         self, kind: str | None = None, account_id: int | None = None, include_not_meta: bool = False
@@ -505,10 +521,17 @@ def _save_cursor(conn: Connection, c: Cursor) -> None:
 
 
 def _insert_ignore(conn: Connection, rows: list[dict[str, Any]]) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING source_key: the keys this statement stored."""
+    """INSERT … ON CONFLICT DO NOTHING RETURNING (source_key, id) of the rows it stored."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(MESSAGE).values(rows).on_conflict_do_nothing()
-    return stmt.returning(MESSAGE.c.source_key)
+    return stmt.returning(MESSAGE.c.source_key, MESSAGE.c.id)
+
+
+def _keep(conn: Connection, originals: Sequence[tuple[int, bytes]]) -> None:
+    if originals:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        rows = [{"message_id": i, "raw": raw, "kept": _now()} for i, raw in originals]
+        conn.execute(dialect.insert(ORIGINAL).values(rows).on_conflict_do_nothing())
 
 
 def _reset_sequence(conn: Connection, table: Table) -> None:

@@ -30,12 +30,17 @@ def _add_auth_header(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE message ADD COLUMN auth_header VARCHAR NOT NULL DEFAULT ''"))
 
 
+def _create_original_table(conn: Connection) -> None:
+    SQLModel.metadata.tables["original"].create(conn, checkfirst=True)
+
+
 # (version, name, step). Append new steps; never edit or reorder a released one.
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "create tables", _create_tables),
     (2, "IMAP cursors", _create_cursor_table),
     (3, "alerts, links and manual evidence", _create_alert_tables),
     (4, "the Authentication-Results header relied on", _add_auth_header),
+    (5, "originals kept for evidence export", _create_original_table),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -72,6 +72,15 @@ class MessageRow(SQLModel, table=True):
     scanned: datetime
 
 
+class OriginalRow(SQLModel, table=True):
+    """The raw bytes of an AI-related Meta mail, kept only when the user asks (keep_originals)."""
+
+    __tablename__ = "original"
+    message_id: int = Field(primary_key=True, foreign_key="message.id", ondelete="CASCADE")
+    raw: bytes
+    kept: datetime
+
+
 class CursorRow(SQLModel, table=True):
     """How far the scan of one IMAP folder got (per UIDVALIDITY)."""
 
