@@ -252,6 +252,7 @@ def test_copy_keeps_every_row_and_new_ids_follow(
     a = source.add_account(Platform.FACEBOOK, ["tom.evans@icloud.com"])
     names = sorted(p.name for p in SAMPLES.glob("*.eml"))
     source.add_messages([sample(n, f"k{i}", a.id) for i, n in enumerate(names)])
+    source.keep_originals([(1, b"raw \x00 bytes")])
     source.add_manual(a.id, datetime(2025, 5, 20, tzinfo=UTC), "app")
     source.open_alert(Condition(f"account:{a.id}", "unprotected", "", "t", "b"),
                       datetime(2025, 6, 1, tzinfo=UTC))  # fmt: skip
@@ -260,6 +261,7 @@ def test_copy_keeps_every_row_and_new_ids_follow(
     assert copied == source.row_counts() == target.row_counts()
     assert target.messages(include_not_meta=True) == source.messages(include_not_meta=True)
     assert target.alerts() == source.alerts() and target.accounts() == source.accounts()
+    assert target.originals([1]) == {1: b"raw \x00 bytes"}
     assert target.add_account(Platform.THREADS, ["x@example.org"]).id == a.id + 1
     with pytest.raises(StoreError, match="already holds data"):
         source.copy_to(target)

@@ -536,7 +536,7 @@ def _keep(conn: Connection, originals: Sequence[tuple[int, bytes]]) -> None:
 
 def _reset_sequence(conn: Connection, table: Table) -> None:
     """After rows were inserted with their ids, new ids must start above them (PostgreSQL)."""
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql" and "id" in table.c:
         conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                           f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name}"))  # fmt: skip
 
