@@ -91,29 +91,23 @@ KILLS = 20
 def test_sigkill_at_random_moments_loses_and_doubles_nothing(
     dovecot: dc.Dovecot, tmp_path: Path
 ) -> None:
-    user, mails = dovecot.new_user(), copies(600)
+    user, mails = dovecot.new_user(), copies(1500)  # a whole scan takes far longer than a kill
     dovecot.append(user, "INBOX", mails)
     cfg = config(tmp_path / "k.toml",
                  mailbox("k", user, dovecot.tls_port, dovecot.ca_file, batch_size=10))  # fmt: skip
     db, rng, seen = tmp_path / "k.db", random.Random(20261123), []
-    started = time.monotonic()  # how long a whole scan takes, to spread the kills over it
-    assert (
-        finish(metawatch("--db", str(tmp_path / "ref.db"), "--config", str(cfg), "scan", "-q")).code
-        == 0
-    )
-    whole = time.monotonic() - started
-    for _ in range(KILLS):
+    for _ in range(KILLS):  # start-up, migrations, fetches, commits: wherever the kill lands
         scan = metawatch("--db", str(db), "--config", str(cfg), "scan", "-q")
-        time.sleep(rng.uniform(0.1, whole))
+        time.sleep(rng.uniform(0.2, 2.0))
         scan.send_signal(signal.SIGKILL)
         scan.communicate()
         check, n, distinct = integrity(db)
         assert (check, n) == ("ok", distinct)
         seen.append(n)
-    assert any(0 < n < len(mails) for n in seen), seen  # some kills landed mid-scan
+    assert seen == sorted(seen), seen  # nothing committed was lost
+    assert sum(1 for n in seen if 0 < n < len(mails)) >= KILLS // 2, seen  # most landed mid-scan
     assert finish(metawatch("--db", str(db), "--config", str(cfg), "scan", "-q")).code == 0
     assert integrity(db) == ("ok", len(mails), len(mails))
-    (tmp_path / "kills.txt").write_text(" ".join(map(str, seen)))
 
 
 @pytest.fixture
