@@ -126,7 +126,7 @@ def test_deeply_nested_multiparts_are_refused() -> None:
         for i in range(900)
     )
     mail = parsing.parse(_multipart(nested.replace(b"--b0", b"--b", 1)))
-    assert mail.error is not None or mail.text == ""
+    assert mail.error is not None  # mail-parser gives up: recorded as unparseable, no crash
 
 
 def test_an_oversized_mail_is_refused_before_parsing() -> None:

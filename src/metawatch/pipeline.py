@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
@@ -171,15 +171,16 @@ def sync_accounts(store: Store, declared: Sequence[AccountConfig]) -> None:
     """Add the config file's accounts that the store does not know yet (same platform and address)."""
     known = store.accounts()
     for a in declared:
-        platform = Platform(a.platform)
-        wanted = {acc.normalize_address(e) for e in a.emails}
-
-        def same(k: Account, platform: Platform = platform, wanted: set[str] = wanted) -> bool:
-            return (not k.discovered and k.platform is platform
-                    and bool(wanted & {acc.normalize_address(e) for e in k.emails}))  # fmt: skip
-
+        same = _declared(Platform(a.platform), a.emails)
         if not any(same(k) for k in known):
-            store.ensure_account(same, platform, a.emails, a.handle, a.label)
+            store.ensure_account(same, Platform(a.platform), a.emails, a.handle, a.label)
+
+
+def _declared(platform: Platform, emails: Sequence[str]) -> Callable[[Account], bool]:
+    """Whether a stored account is the declared one: not discovered, same platform and address."""
+    wanted = {acc.normalize_address(e) for e in emails}
+    return lambda k: (not k.discovered and k.platform is platform
+                      and bool(wanted & {acc.normalize_address(e) for e in k.emails}))  # fmt: skip
 
 
 def open_sources(
