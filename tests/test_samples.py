@@ -61,3 +61,8 @@ def test_samples_keep_their_raw_bytes() -> None:
     attributes = (Path(SAMPLES).parent / ".gitattributes").read_text()
     assert "*.eml -text" in attributes
     assert b"\r\n" in (SAMPLES / "en-fb-notice-2025.eml").read_bytes()
+
+
+def test_sample_folder_holds_only_mails_and_the_manifest() -> None:
+    stray = [p.name for p in SAMPLES.iterdir() if p.suffix != ".eml" and p.name != "manifest.toml"]
+    assert stray == []  # e.g. a fuzzer run that was given sample_mails/ as its corpus to write

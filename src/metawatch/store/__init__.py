@@ -218,6 +218,9 @@ class Store(AlertsMixin):
         except exc.SQLAlchemyError as e:
             raise StoreError(f"cannot open database {safe_url(url)}: {_reason(e, url)}") from e
 
+    def _why(self, e: exc.SQLAlchemyError) -> str:
+        return _reason(e, str(self.engine.url))
+
     @property
     def shared(self) -> bool:
         """A server database that several hosts may scan into at once."""
@@ -230,7 +233,7 @@ class Store(AlertsMixin):
                 return migrations.current_version(conn)
         except exc.SQLAlchemyError as e:
             raise StoreError(f"cannot open database {safe_url(str(self.engine.url))}: "
-                             f"{_reason(e, str(self.engine.url))}") from e  # fmt: skip
+                             f"{self._why(e)}") from e  # fmt: skip
 
     def upgrade(self, allowed: bool = True) -> list[str]:
         """Apply pending migrations (one process at a time); returns the names of the steps."""
@@ -252,7 +255,7 @@ class Store(AlertsMixin):
 
     def copy_to(self, target: Store) -> dict[str, int]:
         """Copy every row, ids kept, into the empty ``target`` in one transaction; rows per table."""
-        tables = [t for t in SQLModel.metadata.sorted_tables if t.name != MetaRow.__tablename__]
+        tables = _data_tables()
         copied: dict[str, int] = {}
         with self._read() as src, target._write(serial=True) as dst:
             if any(dst.execute(select(func.count()).select_from(t)).scalar() for t in tables):
@@ -268,10 +271,9 @@ class Store(AlertsMixin):
 
     def row_counts(self) -> dict[str, int]:
         """Rows per table (to check a copy)."""
-        tables = [t for t in SQLModel.metadata.sorted_tables if t.name != MetaRow.__tablename__]
         with self._read() as conn:
             return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                    for t in tables}  # fmt: skip
+                    for t in _data_tables()}  # fmt: skip
 
     @contextmanager
     def _write(self, serial: bool = False) -> Iterator[Connection]:
@@ -286,9 +288,7 @@ class Store(AlertsMixin):
                     _serialize(conn)
                 yield conn
         except exc.SQLAlchemyError as e:
-            raise StoreError(
-                f"cannot write to the database: {_reason(e, str(self.engine.url))}"
-            ) from e
+            raise StoreError(f"cannot write to the database: {self._why(e)}") from e
 
     def scan_lock(self) -> AbstractContextManager[None]:
         """One scan at a time on a SQLite file (a file lock beside it); see ``source_lock``."""
@@ -300,16 +300,14 @@ class Store(AlertsMixin):
         """Alerts are decided and sent by one scanner at a time, on every host."""
         return self.advisory_lock("alerts", wait=True) if self.shared else nullcontext()
 
-    @contextmanager
-    def source_lock(self, name: str) -> Iterator[None]:
+    def source_lock(self, name: str) -> AbstractContextManager[None]:
         """On a shared database, hold the advisory lock of one mailbox (or source) while scanning it.
 
         SQLite needs none: the scan holds the file lock beside the database. A lock held by another
         scanner raises LockedError at once; one held by a process that died is released with its
         connection.
         """
-        with self.advisory_lock(f"source:{name}") if self.shared else nullcontext():
-            yield
+        return self.advisory_lock(f"source:{name}") if self.shared else nullcontext()
 
     @contextmanager
     def advisory_lock(self, name: str, wait: bool = False) -> Iterator[None]:
@@ -333,7 +331,7 @@ class Store(AlertsMixin):
             with self.engine.connect() as conn:
                 yield conn
         except exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot read the database: {_reason(e, str(self.engine.url))}") from e
+            raise StoreError(f"cannot read the database: {self._why(e)}") from e
 
     # -- messages -------------------------------------------------------------------------
 
@@ -465,6 +463,11 @@ class Store(AlertsMixin):
             )
             if conn.execute(ACCOUNT.delete().where(ACCOUNT.c.id == account_id)).rowcount == 0:
                 raise NotFound(f"no account with id {account_id}")
+
+
+def _data_tables() -> list[Table]:
+    """Every table but the schema version, parents before children."""
+    return [t for t in SQLModel.metadata.sorted_tables if t.name != MetaRow.__tablename__]
 
 
 def _accounts(conn: Connection) -> list[Account]:
