@@ -123,3 +123,19 @@ def test_hostile_headers_and_links_are_harmless_everywhere(
     assert not any("evil.example" in a or "http://help" in a for a in alerts)
     assert "https://help.instagram.com/contact/767264225370182" in hook.posts[0]["message"]
     assert not any(CONTROL.search(p["title"]) or "\n" in p["title"] for p in hook.posts)
+
+
+@pytest.mark.parametrize(
+    ("database", "refused"),
+    [("postgresql+psycopg://mw:canary-db-pw@127.0.0.1/mw", True),
+     ("postgresql+psycopg://mw@127.0.0.1/mw", False)],
+)  # fmt: skip
+def test_a_readable_config_with_a_database_password_is_refused(
+    run: Run, tmp_path: Path, database: str, refused: bool
+) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'database = "{database}"\n')
+    cfg.chmod(0o644)
+    result = run("--config", str(cfg), "config", "check")
+    assert (result.code == 78 and "readable by others" in result.err) is refused
+    assert "canary-db-pw" not in result.out + result.err

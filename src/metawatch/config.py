@@ -132,13 +132,15 @@ def load(explicit: str | None = None) -> Settings:
 
 
 def _check_private(path: Path, settings: Settings) -> None:
-    """Alert and ping URLs carry tokens: a file holding them must be readable by its owner only."""
-    if not (settings.alerts.urls or settings.health.ping_url):
+    """Alert and ping URLs carry tokens, a database URL may carry a password: a file holding
+    them must be readable by its owner only."""
+    db_password = safe_url(settings.database or "") != (settings.database or "")
+    if not (settings.alerts.urls or settings.health.ping_url or db_password):
         return
     mode = path.stat().st_mode
     if mode & 0o077:
-        raise ConfigError(f"{path}: holds secrets (alert or ping URLs) but is readable by others "
-                          f"(mode {mode & 0o777:04o}); run: chmod 600 {path}")  # fmt: skip
+        raise ConfigError(f"{path}: holds secrets (alert, ping or database URLs) but is readable by "
+                          f"others (mode {mode & 0o777:04o}); run: chmod 600 {path}")  # fmt: skip
 
 
 def parse(data: dict[str, Any], path: Path | None) -> Settings:
