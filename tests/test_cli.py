@@ -316,3 +316,13 @@ def test_db_copy_moves_everything_to_postgresql(run: Run, postgres: Postgres) ->
     after = run("--db", target, "status", "--json", use_db=False)
     assert after.out == before
     assert run("db", "copy", "--to", target).code == 73  # never into a database with data
+
+
+def test_an_attachment_makes_no_noise_on_stderr(tmp_path: Path) -> None:
+    mail = tmp_path / "pdf.eml"
+    mail.write_bytes(b"From: a@facebookmail.com\r\nSubject: x\r\nContent-Type: multipart/mixed; "
+                     b"boundary=b\r\n\r\n--b\r\nContent-Type: application/pdf\r\n"
+                     b"Content-Transfer-Encoding: base64\r\n\r\nQUJD\r\n--b--\r\n")  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "metawatch", "--db", str(tmp_path / "x.db"),
+                           "scan", "-q", str(mail)], capture_output=True, text=True)  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, "")

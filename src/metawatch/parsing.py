@@ -18,6 +18,9 @@ from typing import Any
 from metawatch.models import Link, Mail
 
 log = logging.getLogger(__name__)
+# mail-parser logs a warning per attachment type it does not decode ("Email content 'pdf' not
+# handled"); Python would print those on stderr, into every cron mail. Its errors still show.
+logging.getLogger("mailparser").setLevel(logging.ERROR)
 
 MAX_TEXT = 200_000  # characters of body text kept for classification
 MAX_HTML = 2_000_000  # bytes of HTML handed to the HTML parser
