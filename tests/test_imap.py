@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -258,4 +259,5 @@ def test_doctor_reports_folders_and_meta_mail(dovecot: Dovecot, user: str, run: 
     assert "connected and logged in" in result.out
     assert "scan  Junk  [\\HasNoChildren \\Junk]  1 Meta-sender mails" in result.out
     assert "skip  Trash" in result.out
+    assert re.search(r"ok    sqlite:///\S+: schema v\d+, 0 mails, 0 accounts, 0 alerts", result.out)
     assert "adds Authentication-Results" in result.out  # the sample mails carry their provider's

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from metawatch import parsing
 from metawatch.classify import Classifier
 from metawatch.config import safe_url
-from metawatch.errors import LockedError, NotFound, StoreError
+from metawatch.errors import LockedError, NotFound, StoreError, StoreUnavailable
 from metawatch.models import Condition, Platform
 from metawatch.store import NewMessage, Store, database_url
 from metawatch.store.migrations import SCHEMA_VERSION
@@ -274,12 +274,13 @@ def test_unwritable_location_is_a_store_error(tmp_path: Path, opened: Callable[.
         opened(database_url(str(blocker / "sub" / "db.sqlite")))
 
 
-def test_an_unreachable_server_is_a_store_error_without_the_password(
+def test_an_unreachable_server_is_a_temporary_failure_without_the_password(
     opened: Callable[..., Store],
 ) -> None:
     url = "postgresql+psycopg://me:s3cret-canary@127.0.0.1:9/none"
-    with pytest.raises(StoreError, match="cannot open database") as e:
+    with pytest.raises(StoreUnavailable, match="cannot open database") as e:
         opened(url)
+    assert e.value.exit_code == 75
     assert "s3cret-canary" not in str(e.value) and "me:***@127.0.0.1:9" in str(e.value)
 
 

@@ -663,7 +663,7 @@ def doctor(obj: Context, sources: tuple[str, ...]) -> int:
         lines, code = doc.check_mailbox(mailbox, _prompt)
         click.echo("\n".join(lines))
         worst = max(worst, code)
-    click.echo("\n".join(doc.check_accounts(obj.store())))
+    click.echo("\n".join([*doc.check_database(obj.store()), *doc.check_accounts(obj.store())]))
     return worst
 
 

@@ -46,6 +46,15 @@ def _auth_line(seen: bool | None) -> str:
             "show as needs_review (see accept_unverified)")  # fmt: skip
 
 
+def check_database(store: Any) -> list[str]:
+    """Where the database is, its schema, and what it holds."""
+    from metawatch.config import safe_url
+
+    counts = store.row_counts()
+    return ["database", f"  ok    {safe_url(str(store.engine.url))}: schema v{store.schema_version()}, "
+            f"{counts['message']} mails, {counts['account']} accounts, {counts['alert']} alerts"]  # fmt: skip
+
+
 def check_accounts(store: Any) -> list[str]:
     """For each known account: was any Meta mail ever seen for it?"""
     lines = ["accounts"]

@@ -69,6 +69,12 @@ class StoreError(MetawatchError):
     exit_code = ExitCode.CANT_CREATE
 
 
+class StoreUnavailable(StoreError):
+    """The database server cannot be reached (down, restarting, network): try again later."""
+
+    exit_code = ExitCode.TEMP_FAIL
+
+
 class OutputError(MetawatchError):
     """An output file or folder cannot be created."""
 

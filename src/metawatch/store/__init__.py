@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 
 from metawatch.accounts import normalize_address
 from metawatch.config import safe_url
-from metawatch.errors import ConfigError, LockedError, NotFound, StoreError
+from metawatch.errors import ConfigError, LockedError, NotFound, StoreError, StoreUnavailable
 from metawatch.lock import scan_lock
 from metawatch.models import (
     Account,
@@ -218,8 +218,11 @@ class Store(AlertsMixin):
         except exc.SQLAlchemyError as e:
             raise StoreError(f"cannot open database {safe_url(url)}: {_reason(e, url)}") from e
 
-    def _why(self, e: exc.SQLAlchemyError) -> str:
-        return _reason(e, str(self.engine.url))
+    def _error(self, what: str, e: exc.SQLAlchemyError) -> StoreError:
+        """A store error with the driver's reason; an unreachable server is a temporary one."""
+        unreachable = self.shared and isinstance(e, exc.OperationalError)
+        kind = StoreUnavailable if unreachable else StoreError
+        return kind(f"{what}: {_reason(e, str(self.engine.url))}")
 
     @property
     def shared(self) -> bool:
@@ -232,8 +235,7 @@ class Store(AlertsMixin):
             with self.engine.connect() as conn:
                 return migrations.current_version(conn)
         except exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot open database {safe_url(str(self.engine.url))}: "
-                             f"{self._why(e)}") from e  # fmt: skip
+            raise self._error(f"cannot open database {safe_url(str(self.engine.url))}", e) from e
 
     def upgrade(self, allowed: bool = True) -> list[str]:
         """Apply pending migrations (one process at a time); returns the names of the steps."""
@@ -288,7 +290,7 @@ class Store(AlertsMixin):
                     _serialize(conn)
                 yield conn
         except exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot write to the database: {self._why(e)}") from e
+            raise self._error("cannot write to the database", e) from e
 
     def scan_lock(self) -> AbstractContextManager[None]:
         """One scan at a time on a SQLite file (a file lock beside it); see ``source_lock``."""
@@ -331,7 +333,7 @@ class Store(AlertsMixin):
             with self.engine.connect() as conn:
                 yield conn
         except exc.SQLAlchemyError as e:
-            raise StoreError(f"cannot read the database: {self._why(e)}") from e
+            raise self._error("cannot read the database", e) from e
 
     # -- messages -------------------------------------------------------------------------
 
