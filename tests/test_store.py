@@ -15,7 +15,7 @@ from sqlalchemy import text
 from metawatch import parsing
 from metawatch.classify import Classifier
 from metawatch.config import safe_url
-from metawatch.errors import LockedError, NotFound, StoreError, StoreUnavailable
+from metawatch.errors import ConfigError, LockedError, NotFound, StoreError, StoreUnavailable
 from metawatch.models import Condition, Platform
 from metawatch.store import NewMessage, Store, database_url
 from metawatch.store.migrations import SCHEMA_VERSION
@@ -303,3 +303,8 @@ def test_originals_are_kept_only_when_given(store: Store) -> None:
     store.keep_originals([(other.id, b"\x00binary\xff")])
     store.keep_originals([(other.id, b"again")])  # the first copy stays
     assert store.originals([other.id]) == {other.id: b"\x00binary\xff"}
+
+
+def test_a_missing_driver_names_the_extra_to_install() -> None:
+    with pytest.raises(ConfigError, match=r"install metawatch\[postgres\]"):
+        Store.open("postgresql+pg8000://u@127.0.0.1:9/db")  # pg8000 is not installed
