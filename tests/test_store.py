@@ -113,7 +113,7 @@ def test_two_writers_storing_the_same_mails_at_once_store_each_once(
     other = opened(db_url)
     names = sorted(p.name for p in SAMPLES.glob("*.eml"))[:30]
     a = [sample(n, f"A/{i}") for i, n in enumerate(names)]
-    b = [sample(n, f"B/{i}") for i, n in enumerate(names)]
+    b = [sample(n, f"B/{i}") for i, n in enumerate(names)][::-1]  # the other order
     for _ in range(3):  # the second and third rounds store nothing
         stored = in_parallel(lambda: store.add_messages(a), lambda: other.add_messages(b))
         assert len(stored[0]) + len(stored[1]) == (len(names) if _ == 0 else 0)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlmodel import SQLModel
 
 from metawatch.accounts import normalize_address
@@ -347,7 +347,11 @@ class Store(AlertsMixin):
         self, batch: Sequence[NewMessage], cursor: Cursor | None = None
     ) -> list[NewMessage]:
         """Store a batch and move its cursor in one transaction; returns the mails that were new."""
-        rows = _dedupe([_row(m) for m in batch])
+        # One order for every writer (by Message-ID and hash), so that two scanners inserting
+        # the same mails never wait for each other in a circle (a deadlock on PostgreSQL).
+        rows = sorted(
+            _dedupe([_row(m) for m in batch]), key=lambda r: (r["message_id"], r["sha256"])
+        )
         with self._write() as conn:
             # The database's upsert, not check-then-insert: of two scanners storing one mail
             # at once (same key, or same Message-ID and hash), exactly one stores it.
@@ -527,16 +531,23 @@ def _save_cursor(conn: Connection, c: Cursor) -> None:
 
 def _insert_ignore(conn: Connection, rows: list[dict[str, Any]]) -> Any:
     """INSERT … ON CONFLICT DO NOTHING RETURNING (source_key, id) of the rows it stored."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(MESSAGE).values(rows).on_conflict_do_nothing()
+    stmt = _dialect(conn).insert(MESSAGE).values(rows).on_conflict_do_nothing()
     return stmt.returning(MESSAGE.c.source_key, MESSAGE.c.id)
 
 
 def _keep(conn: Connection, originals: Sequence[tuple[int, bytes]]) -> None:
     if originals:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         rows = [{"message_id": i, "raw": raw, "kept": _now()} for i, raw in originals]
-        conn.execute(dialect.insert(ORIGINAL).values(rows).on_conflict_do_nothing())
+        conn.execute(_dialect(conn).insert(ORIGINAL).values(rows).on_conflict_do_nothing())
+
+
+def _dialect(conn: Connection) -> Any:
+    """The dialect module whose insert() has on_conflict_do_nothing (PostgreSQL's only if used)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql
+    return sqlite
 
 
 def _reset_sequence(conn: Connection, table: Table) -> None:
