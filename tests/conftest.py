@@ -15,6 +15,7 @@ from metawatch import cli
 
 from .dovecot import Dovecot
 from .postgres import Postgres
+from .receivers import SmtpReceiver, WebhookReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_mails"
@@ -127,3 +128,19 @@ def db_url(request: pytest.FixtureRequest, db: Path) -> str:
         return f"sqlite:///{db}"
     server: Postgres = request.getfixturevalue("postgres")
     return server.new_database()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpReceiver]:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+    server = SmtpReceiver()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hook() -> Iterator[WebhookReceiver]:
+    """A JSON webhook on loopback that keeps what it receives."""
+    server = WebhookReceiver()
+    yield server
+    server.stop()

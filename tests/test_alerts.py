@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,20 +20,6 @@ from .receivers import SmtpReceiver, WebhookReceiver
 Run = Callable[..., Result]
 NOTICE = "en-ig-notice-2025.eml"  # Tom's Instagram: a notice and nothing else
 CONFIRMATION = "nl-ig-accepted.eml"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    server = SmtpReceiver()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver()
-    yield server
-    server.stop()
 
 
 def write_config(tmp_path: Path, *urls: str, extra: str = "") -> Path:

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,13 +23,6 @@ from .receivers import WebhookReceiver
 from .test_imap import META, PW, sample
 
 Run = Callable[..., Result]
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver()
-    yield server
-    server.stop()
 
 
 def mailbox(name: str, user: str, port: int, ca_file: str, **keys: int) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import email
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,20 +19,6 @@ from .test_many import config, mailbox
 
 Run = Callable[..., Result]
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")  # anything but \t and \n
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    server = SmtpReceiver()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver()
-    yield server
-    server.stop()
 
 
 def everything_written(db: Path, *texts: str) -> bytes:
