@@ -45,7 +45,7 @@ def reclassify(store: Store, classifier: Classifier, settings: Settings, prompt:
     records = store.messages(include_not_meta=True)
     raw = _fetch_all(records, settings, prompt)
     scanner = Scanner(store, classifier)
-    out = Outcome()
+    out, kept = Outcome(), []
     for rec in records:
         data = raw.get(rec.source_key)
         if data is None:
@@ -55,7 +55,7 @@ def reclassify(store: Store, classifier: Classifier, settings: Settings, prompt:
         mail = parsing.parse(data)
         result = classifier.classify(mail)
         if settings.keep_originals and not dry_run and result.kind in AI_KINDS:
-            _keep(store, rec, data)
+            kept += _original(rec, data)
         if _summary(rec) == _summary_of(result):
             if rec.rules_version != result.rules_version and not dry_run:
                 store.update_classification(
@@ -66,15 +66,16 @@ def reclassify(store: Store, classifier: Classifier, settings: Settings, prompt:
         if not dry_run:
             account = rec.account_id or scanner.account_for(mail, result)
             store.update_classification(rec.id, NewMessage(rec.source_key, mail, result, account))
+    store.keep_originals(kept)
     return out
 
 
-def _keep(store: Store, rec: MessageRecord, data: bytes) -> None:
-    """Keep the original, if it is still the very mail that was classified (same SHA-256)."""
+def _original(rec: MessageRecord, data: bytes) -> list[tuple[int, bytes]]:
+    """The original to keep, if it is still the very mail that was classified (same SHA-256)."""
     if hashlib.sha256(data).hexdigest() == rec.sha256:
-        store.keep_originals([(rec.id, data)])
-    else:
-        log.warning("mail %s changed since it was scanned: its original is not kept", rec.id)
+        return [(rec.id, data)]
+    log.warning("mail %s changed since it was scanned: its original is not kept", rec.id)
+    return []
 
 
 def _summary(rec: MessageRecord) -> str:
