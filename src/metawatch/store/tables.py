@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Table
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -145,3 +146,18 @@ class DeliveryRow(SQLModel, table=True):
     delivered: datetime | None = None
     attempts: int = 0
     last_error: str = ""
+
+
+def _table(row: type[SQLModel]) -> Table:
+    return SQLModel.metadata.tables[str(row.__tablename__)]
+
+
+MESSAGE = _table(MessageRow)
+ACCOUNT = _table(AccountRow)
+ADDRESS = _table(AddressRow)
+CURSOR = _table(CursorRow)
+LINK = _table(LinkRow)
+MANUAL = _table(ManualRow)
+ALERT = _table(AlertRow)
+DELIVERY = _table(DeliveryRow)
+ORIGINAL = _table(OriginalRow)
