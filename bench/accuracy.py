@@ -3,6 +3,9 @@
 Run: python bench/accuracy.py [FOLDER] [--manifest FILE]
 FOLDER holds .eml files and (unless --manifest says otherwise) a manifest.toml whose tables map
 each file name to its expected ``kind`` (and optionally ``authenticity``), as sample_mails/ does.
+A FOLDER without a manifest but with language folders that have one (tests/paraphrase/) is read
+per language: one line each with the right kinds, the false acceptances (a mail taken for an
+accepted objection that is none) and the lost answers (an answer to an objection read as other_meta).
 """
 
 from __future__ import annotations
@@ -59,6 +62,35 @@ def table(confusion: Counter[tuple[str, str]]) -> list[str]:
     return lines
 
 
+ANSWERS = {Kind.OBJECTION_ACCEPTED.value, Kind.OBJECTION_REJECTED.value}
+
+
+def per_language(root: Path) -> list[str]:
+    """One line per language folder: right kinds, false acceptances, lost answers."""
+    lines = [f"{'lang':<6} {'mails':>5} {'right':>5} {'accuracy':>8} {'false acc':>9} {'lost':>5}"]
+    totals = Counter[str]()
+    for folder in sorted(p.parent for p in root.glob("*/manifest.toml")):
+        manifest = tomllib.loads((folder / "manifest.toml").read_text("utf-8"))
+        confusion, _ = evaluate(folder, manifest)
+        row = Counter(
+            mails=sum(confusion.values()),
+            right=sum(n for (e, g), n in confusion.items() if e == g),
+            false_acc=sum(n for (e, g), n in confusion.items()
+                          if g == Kind.OBJECTION_ACCEPTED.value != e),  # fmt: skip
+            lost=sum(n for (e, g), n in confusion.items()
+                     if e in ANSWERS and g == Kind.OTHER_META.value),  # fmt: skip
+        )
+        totals.update(row)
+        lines.append(_language_line(folder.name, row))
+    return [*lines, _language_line("all", totals)]
+
+
+def _language_line(name: str, row: Counter[str]) -> str:
+    accuracy = row["right"] / row["mails"] if row["mails"] else 0
+    return (f"{name:<6} {row['mails']:>5} {row['right']:>5} {accuracy:>8.1%} "
+            f"{row['false_acc']:>9} {row['lost']:>5}")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -67,6 +99,9 @@ def main() -> int:
     parser.add_argument("--manifest", help="manifest file (default: FOLDER/manifest.toml)")
     args = parser.parse_args()
     folder = Path(args.folder)
+    if not args.manifest and not (folder / "manifest.toml").exists():
+        print("\n".join(per_language(folder)))
+        return 0
     manifest = tomllib.loads(Path(args.manifest or folder / "manifest.toml").read_text("utf-8"))
     confusion, wrong = evaluate(folder, manifest)
     print("\n".join(table(confusion)))

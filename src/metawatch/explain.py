@@ -14,6 +14,8 @@ KIND_WORDS = {
     "policy_notice": "a notice that Meta will use your data for AI (you may object)",
     "objection_accepted": "Meta's confirmation that your objection is honoured",
     "objection_rejected": "Meta's refusal, or a request for more information",
+    "objection_answer_unclear": "Meta's answer to your objection, whose decision metawatch cannot "
+    "read: read it yourself",
     "verification_code": "a code mail of the objection flow",
     "other_meta": "a Meta mail that is not about the AI objection",
     "not_meta": "not a mail from Meta",

@@ -13,6 +13,7 @@ class Kind(StrEnum):
     POLICY_NOTICE = "policy_notice"
     OBJECTION_ACCEPTED = "objection_accepted"
     OBJECTION_REJECTED = "objection_rejected"
+    OBJECTION_ANSWER_UNCLEAR = "objection_answer_unclear"  # answers the objection; decision unread
     VERIFICATION_CODE = "verification_code"
     OTHER_META = "other_meta"
     NOT_META = "not_meta"
@@ -20,7 +21,13 @@ class Kind(StrEnum):
 
 
 AI_KINDS = frozenset(
-    {Kind.POLICY_NOTICE, Kind.OBJECTION_ACCEPTED, Kind.OBJECTION_REJECTED, Kind.VERIFICATION_CODE}
+    {
+        Kind.POLICY_NOTICE,
+        Kind.OBJECTION_ACCEPTED,
+        Kind.OBJECTION_REJECTED,
+        Kind.OBJECTION_ANSWER_UNCLEAR,
+        Kind.VERIFICATION_CODE,
+    }
 )
 
 

@@ -24,12 +24,14 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CRITICAL = frozenset({State.UNPROTECTED, State.REJECTED})
 WARNING = frozenset({State.PENDING, State.NEEDS_REVIEW})
 
-NEXT_STEP = {
+NEXT_STEP: dict[State | Kind, str] = {
     State.PROTECTED: "nothing to do",
     State.UNPROTECTED: "object now: {link}",
     State.REJECTED: "read Meta's reply; object again or complain to your data-protection authority",
     State.PENDING: "finish the objection (enter the code) and wait for Meta's confirmation",
     State.NEEDS_REVIEW: "confirmation could not be verified: check it with `metawatch explain {ref}`",
+    Kind.OBJECTION_ANSWER_UNCLEAR: "Meta answered your objection and metawatch could not read the "
+    "decision: read it (`metawatch explain {ref}`)",
     State.UNKNOWN: "no Meta AI mail seen: check the address, or object anyway",
     State.NOT_APPLICABLE: "Meta offers no AI objection for WhatsApp",
 }
@@ -106,8 +108,11 @@ def _decide(ev: list[Evidence], policy: Policy) -> tuple[State, Evidence | None]
     trusted = {Authenticity.PASS} | ({Authenticity.NONE} if policy.accept_unverified else set())
     accepted = _latest([e for e in ev if e.authenticity in trusted], Kind.OBJECTION_ACCEPTED)
     rejected = _latest(ev, Kind.OBJECTION_REJECTED)
-    if accepted and (rejected is None or rejected.date <= accepted.date):
+    unclear = _latest(ev, Kind.OBJECTION_ANSWER_UNCLEAR)
+    if accepted and not _newer(rejected, accepted) and not _newer(unclear, accepted):
         return State.PROTECTED, accepted
+    if unclear and not _newer(rejected, unclear):  # never a silent "unprotected": read it
+        return State.NEEDS_REVIEW, unclear
     if rejected:
         return State.REJECTED, rejected
     if unverified := _latest(ev, Kind.OBJECTION_ACCEPTED):
@@ -120,6 +125,10 @@ def _decide(ev: list[Evidence], policy: Policy) -> tuple[State, Evidence | None]
     return State.UNKNOWN, None
 
 
+def _newer(a: Evidence | None, b: Evidence) -> bool:
+    return a is not None and a.date > b.date
+
+
 def _latest(ev: Sequence[Evidence], kind: Kind) -> Evidence | None:
     return next((e for e in reversed(ev) if e.kind is kind), None)
 
@@ -128,7 +137,10 @@ def next_step(status: AccountStatus, fallback_link: str | None = None) -> str:
     """What the user should do about an account, in words."""
     link = status.objection_link or fallback_link or "the objection form in Meta's Privacy Center"
     ref = status.evidence.ref if status.evidence else ""
-    return NEXT_STEP[status.state].format(link=link, ref=ref)
+    unclear = status.evidence and status.evidence.kind is Kind.OBJECTION_ANSWER_UNCLEAR
+    return NEXT_STEP[Kind.OBJECTION_ANSWER_UNCLEAR if unclear else status.state].format(
+        link=link, ref=ref
+    )
 
 
 def overall(statuses: Sequence[AccountStatus]) -> State:

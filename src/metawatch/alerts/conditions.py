@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from metawatch.deadlines import deadline_note
-from metawatch.models import AccountStatus, Condition, State
+from metawatch.models import AccountStatus, Condition, Kind, State
 from metawatch.report import safe
 from metawatch.rules import Wave
 
@@ -71,6 +71,10 @@ def _primary(s: AccountStatus, name: str, now: datetime, grace: timedelta, waves
         body = (f"Meta's answer of {day} refuses the objection or asks for more information. Read it "
                 f"(metawatch explain {ref}) and object again, or complain to your data-protection authority.")  # fmt: skip
         return "rejected", ref, f"{name}: objection rejected", body
+    if s.state is State.NEEDS_REVIEW and ev and ev.kind is Kind.OBJECTION_ANSWER_UNCLEAR:
+        body = (f"Meta answered your objection on {day}, and metawatch could not read the decision: "
+                f"read it (metawatch explain {ref}).")  # fmt: skip
+        return "answer_unclear", ref, f"{name}: Meta's answer needs reading", body
     if s.state is State.NEEDS_REVIEW:
         body = (f"A confirmation arrived on {day}, but its sender could not be verified. Check it "
                 f"(metawatch explain {ref}) before you rely on it.")  # fmt: skip

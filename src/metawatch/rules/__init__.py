@@ -3,6 +3,11 @@
 A language pack (``de.toml`` …) defines cue groups: lists of phrases matched against the folded
 text of a mail. ``rules.toml`` holds the ordered, language-independent decision rules that combine
 cue groups; ``common.toml`` holds cue groups for every language; ``senders.toml`` the Meta domains.
+
+Besides word sequences, a phrase may be a clause co-occurrence (``s:`` prefix): terms joined by
+``+`` that must all occur in one sentence, in any order, and terms marked ``!`` that must not
+(negation scoped to the clause). ``@name`` in a phrase stands for the pack's ``[lexicon]`` entry
+``name``: a list of stems, so that packs are stems and structure, not sentences.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from typing import Any
 
 from metawatch.errors import RulesError
 
-NOT_LANGUAGES = frozenset({"rules", "common", "senders", "waves"})
+NOT_LANGUAGES = frozenset({"rules", "common", "senders", "waves", "providers"})
 GAP = r"(?:\W+\w+){0,8}?"  # ".." in a phrase: up to eight words in between
+NEAR = r"(?:\W+\w+){0,3}?"  # "~" in a phrase: up to three words in between
 _FOLD_MAP = str.maketrans(
     {
         "ł": "l",
@@ -51,6 +57,9 @@ _GENDER = re.compile(r"(\w)[*:_/·](?=in(?:nen)?\b)")
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _WORD = re.compile(r"\w+")
+# Sentence ends: . ! ? ; followed by space, a blank line, a bullet, or a line that ends a heading.
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n\s*\n|\n(?=\W*[-•*·] )|(?<=[\w)])\n(?=\w)")
+_LEXICON_REF = re.compile(r"@(\w+)")
 
 
 _FOLD_CHARS = re.compile("[" + re.escape("".join(chr(c) for c in _FOLD_MAP)) + "]")
@@ -75,8 +84,15 @@ def words(folded: str) -> frozenset[str]:
     return frozenset(_WORD.findall(folded))
 
 
+@functools.lru_cache(maxsize=4)
+def sentences(folded: str) -> tuple[str, ...]:
+    """The sentences (clauses ended by . ! ? ; or a paragraph break) of a folded text."""
+    return tuple(_SENTENCE_END.split(folded))
+
+
 def phrase_to_regex(phrase: str) -> str:
-    """Compile the phrase mini-language: words, ``*`` word rest, ``a|b`` choice, ``..`` gap.
+    """Compile the phrase mini-language: words, ``*`` word rest, ``a|b`` choice, ``..`` gap of
+    up to eight words, ``~`` of up to three.
 
     A phrase starting with ``re:`` is a raw regular expression over folded text.
     """
@@ -84,8 +100,8 @@ def phrase_to_regex(phrase: str) -> str:
         return phrase[3:]
     out: list[str] = []
     for token in fold(phrase).split():
-        if token == "..":
-            out.append(GAP)
+        if token in ("..", "~"):
+            out.append(GAP if token == ".." else NEAR)
             continue
         out.append((r"\W+" if out else "") + _token(token))
     return "".join(out) + r"(?!\w)"  # the leading word boundary is checked by Phrase.search
@@ -131,12 +147,36 @@ class Phrase:
 
 
 @dataclass(frozen=True)
+class ClausePhrase:
+    """Terms that must all occur in one sentence, in any order, and terms that must not."""
+
+    required: tuple[frozenset[str], ...]
+    terms: tuple[Phrase, ...]
+    excluded: tuple[Phrase, ...]
+
+    def search(self, text: str) -> str | None:
+        """The first sentence of ``text`` that holds every term and no excluded one."""
+        if not all(t.search(text) for t in self.terms):
+            return None  # cheap: most mails lack a term anywhere
+        for sentence in sentences(text):
+            if all(t.search(sentence) for t in self.terms) and not any(
+                x.search(sentence) for x in self.excluded
+            ):
+                return sentence.strip()
+        return None
+
+    def possible(self, present: frozenset[str]) -> bool:
+        """Cheap necessary condition: every plain word of the terms is present."""
+        return all(not alternatives.isdisjoint(present) for alternatives in self.required)
+
+
+@dataclass(frozen=True)
 class CueGroup:
     """A named list of phrases; a phrase is tried only when the text has all its plain words."""
 
     name: str
     field: str  # "text" (subject and body) or "subject"
-    phrases: tuple[Phrase, ...]
+    phrases: tuple[Phrase | ClausePhrase, ...]
 
     def find(self, text: str, present: frozenset[str] | None = None) -> str | None:
         """The first fragment of ``text`` that a phrase matches, or None.
@@ -152,7 +192,9 @@ class CueGroup:
     def regex(self) -> re.Pattern[str]:
         """All phrases as one pattern (for helpers that need match groups)."""
         return re.compile(
-            "|".join(f"(?:{p.regex.pattern})" for p in self.phrases) or r"(?!x)x", re.M
+            "|".join(f"(?:{p.regex.pattern})" for p in self.phrases if isinstance(p, Phrase))
+            or r"(?!x)x",
+            re.M,
         )
 
 
@@ -281,18 +323,47 @@ def _pack(language: str, raw: dict[str, Any]) -> LanguagePack:
 
 
 def _groups(name: str, raw: dict[str, Any]) -> tuple[CueGroup, ...]:
+    lexicon = {k: [fold(v) for v in vs] for k, vs in raw.get("lexicon", {}).items()}
+    if gaps := [v for vs in lexicon.values() for v in vs if ".." in v or "~" in v]:
+        raise RulesError(f"{name}: [lexicon] entries are words, not gaps: {gaps[0]!r}")
     groups = []
     for field in ("text", "subject"):
         for group, phrases in raw.get(field, {}).items():
-            groups.append(CueGroup(group, field, _compile(name, group, phrases)))
+            expanded = [_expand(name, group, p, lexicon) for p in phrases]
+            groups.append(CueGroup(group, field, _compile(name, group, expanded)))
     return tuple(groups)
 
 
-def _compile(name: str, group: str, phrases: list[str]) -> tuple[Phrase, ...]:
+def _expand(name: str, group: str, phrase: str, lexicon: dict[str, list[str]]) -> str:
+    """Replace each ``@name`` by the lexicon's alternatives (``a|b|c`` in one token)."""
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1) not in lexicon:
+            raise RulesError(f"{name}: group {group!r}: no lexicon entry @{m.group(1)}")
+        # A multi-word stem stays one token: "no longer" -> "no_longer" matches "no longer".
+        return "|".join(stem.replace(" ", "_") for stem in lexicon[m.group(1)])
+
+    return _LEXICON_REF.sub(sub, phrase)
+
+
+def _compile(name: str, group: str, phrases: list[str]) -> tuple[Phrase | ClausePhrase, ...]:
     try:
-        return tuple(Phrase(_required(p), re.compile(phrase_to_regex(p), re.M)) for p in phrases)
+        return tuple(_clause(p[2:]) if p.startswith("s:") else _phrase(p) for p in phrases)
     except re.error as exc:
         raise RulesError(f"{name}: group {group!r}: {exc}") from exc
+
+
+def _phrase(phrase: str) -> Phrase:
+    return Phrase(_required(phrase), re.compile(phrase_to_regex(phrase), re.M))
+
+
+def _clause(spec: str) -> ClausePhrase:
+    """``a* + b|c + !d``: a and (b or c) in one sentence, and no d there."""
+    terms = [t.strip() for t in spec.split(" + ") if t.strip()]
+    wanted = [_phrase(t) for t in terms if not t.startswith("!")]
+    excluded = [_phrase(t[1:].strip()) for t in terms if t.startswith("!")]
+    required = tuple(r for p in wanted for r in p.required)
+    return ClausePhrase(required, tuple(wanted), tuple(excluded))
 
 
 def _required(phrase: str) -> tuple[frozenset[str], ...]:
