@@ -75,10 +75,12 @@ def per_language(root: Path) -> list[str]:
         row = Counter(
             mails=sum(confusion.values()),
             right=sum(n for (e, g), n in confusion.items() if e == g),
-            false_acc=sum(n for (e, g), n in confusion.items()
-                          if g == Kind.OBJECTION_ACCEPTED.value != e),  # fmt: skip
-            lost=sum(n for (e, g), n in confusion.items()
-                     if e in ANSWERS and g == Kind.OTHER_META.value),  # fmt: skip
+            false_acc=sum(
+                n for (e, g), n in confusion.items() if g == Kind.OBJECTION_ACCEPTED.value != e
+            ),  # fmt: skip
+            lost=sum(
+                n for (e, g), n in confusion.items() if e in ANSWERS and g == Kind.OTHER_META.value
+            ),  # fmt: skip
         )
         totals.update(row)
         lines.append(_language_line(folder.name, row))

@@ -205,7 +205,7 @@ def test_classify_writes_no_database(run: Run, db: Path) -> None:
 
 def test_explain_a_file_names_the_cues(run: Run) -> None:
     out = run("explain", str(SAMPLES / "de-fb-notice-2025.eml")).out
-    assert "policy_notice" in out and "notice.policy" in out and "cue:" in out
+    assert "policy_notice" in out and "notice.structure" in out and "cue:" in out
     assert "relied on: Authentication-Results: gmx.net" in out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from metawatch import auth
@@ -18,15 +19,21 @@ from metawatch.models import (
     Mail,
     Platform,
 )
-from metawatch.rules import CueGroup, LanguagePack, Rule, RuleSet, fold, load_rules, words
+from metawatch.rules import (
+    UNDETERMINED,
+    CueGroup,
+    LanguagePack,
+    Rule,
+    RuleSet,
+    fold,
+    load_rules,
+    words,
+)
 from metawatch.rules import senders as sender_data
 
 GATES = frozenset(
     {"topic", "objection", "objection_link", "hoax", "suspension", "personalize", "forward_marker"}
 )
-DETECT_WINDOW = 20_000  # characters of folded text used to detect the language
-SURE_HITS = 8  # function-word hits below which the language counts as unsure
-_WORDS = re.compile(r"[a-z]+")
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _FWD_FIELD = re.compile(
     r"^\W{0,2}(from|von|de|van|da|od|to|an|a|aan|para|do|subject|betreff|objet|onderwerp"
@@ -51,15 +58,24 @@ _FWD_NAMES = {
 }
 
 
+class _Texts(NamedTuple):
+    """A mail's folded text and subject, with their words."""
+
+    text: str
+    subject: str
+    text_words: frozenset[str]
+    subject_words: frozenset[str]
+
+
 @dataclass
 class _Matcher:
     """Lazily evaluated cue groups of one language over one mail's folded text."""
 
     text: str
     subject: str
-    groups: dict[str, CueGroup]
     text_words: frozenset[str]
     subject_words: frozenset[str]
+    groups: dict[str, CueGroup]
     cache: dict[str, str | None] = field(default_factory=dict)
 
     def fired(self, name: str) -> str | None:
@@ -145,17 +161,10 @@ class Classifier:
         text = fold("\n".join((mail.subject, mail.text, *(link.url for link in mail.links))))
         subject = fold(mail.subject)
         present, subject_words = words(text), words(subject)
-        decided = None
         gated = not mail.screened_out and self._gated(text, present)
-        packs = self._packs(text) if gated else []
-        for pack in packs:
-            groups = {**self.common, **{g.name: g for g in pack.groups}}
-            matcher = _Matcher(text, subject, groups, present, subject_words)
-            rule = next((r for r in self.rules.rules if matcher.holds(r)), None)
-            if rule is not None:
-                decided = (pack, rule, matcher)
-                break
-        pack = decided[0] if decided else (packs or self._packs(text))[0]
+        packs = self.rules.detect(text) if gated else []
+        decided = self._decide(packs, _Texts(text, subject, present, subject_words))
+        pack = decided[0] if decided else next(iter(packs or self.rules.detect(text)), None)
         kind, rule_id, cues = Kind.OTHER_META, "meta.other", tuple[Cue, ...]()
         if decided:
             kind, rule_id, cues = Kind(decided[1].kind), decided[1].id, decided[2].cues(decided[1])
@@ -164,14 +173,26 @@ class Classifier:
             rule=rule_id,
             rules_version=self.rules.version,
             platform=self._platform(mail),
-            language=pack.language,
+            language=pack.language if pack else UNDETERMINED,
             cues=cues,
             auth=verdict,
             handle=self._handle(text),
-            objection_link=self._objection_link(mail, pack),
+            objection_link=self._objection_link(mail, pack or self.rules.packs[0]),
             evidence=_snippet(f"{mail.subject}\n{mail.text}", text, cues),
             recipients=mail.recipients,
         )
+
+    def _decide(
+        self, packs: list[LanguagePack], texts: _Texts
+    ) -> tuple[LanguagePack, Rule, _Matcher] | None:
+        """The first pack (best first) in which a rule holds, with that rule."""
+        for pack in packs:
+            groups = {**self.common, **{g.name: g for g in pack.groups}}
+            matcher = _Matcher(*texts, groups)
+            rule = next((r for r in self.rules.rules if matcher.holds(r)), None)
+            if rule is not None:
+                return pack, rule, matcher
+        return None
 
     def needs_full_text(self, rough_text: str) -> bool:
         """Could this text (a superset of the visible text) be anything but plain other_meta?
@@ -184,18 +205,6 @@ class Classifier:
 
     def _gated(self, folded: str, present: frozenset[str]) -> bool:
         return any(g.find(folded, present) for g in self._gates)
-
-    def _packs(self, text: str) -> list[LanguagePack]:
-        """The detected language's pack; every pack, best first, when detection is unsure."""
-        words = _WORDS.findall(text[:DETECT_WINDOW])
-        scored = sorted(
-            ((sum(1 for w in words if w in p.detect), p) for p in self.rules.packs),
-            key=lambda sp: -sp[0],
-        )
-        best, second = scored[0][0], scored[1][0]
-        if best >= SURE_HITS and second < 0.75 * best:
-            return [scored[0][1]]
-        return [p for _, p in scored]
 
     def _platform(self, mail: Mail) -> Platform | None:
         domain = mail.from_addr.rpartition("@")[2]

@@ -7,7 +7,8 @@ cue groups; ``common.toml`` holds cue groups for every language; ``senders.toml`
 Besides word sequences, a phrase may be a clause co-occurrence (``s:`` prefix): terms joined by
 ``+`` that must all occur in one sentence, in any order, and terms marked ``!`` that must not
 (negation scoped to the clause). ``@name`` in a phrase stands for the pack's ``[lexicon]`` entry
-``name``: a list of stems, so that packs are stems and structure, not sentences.
+``name``: a list of stems, so that packs are stems and structure, not sentences; ``{a b|c d}`` is
+a choice of word sequences in one place.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from typing import Any
 
 from metawatch.errors import RulesError
 
+UNDETERMINED = "und"  # ISO 639-2: the language could not be told
+DETECT_WINDOW = 20_000  # characters of folded text used to detect the language
+SURE_HITS = 8  # function-word hits below which the language counts as unsure
 NOT_LANGUAGES = frozenset({"rules", "common", "senders", "waves", "providers"})
 GAP = r"(?:\W+\w+){0,8}?"  # ".." in a phrase: up to eight words in between
 NEAR = r"(?:\W+\w+){0,3}?"  # "~" in a phrase: up to three words in between
@@ -60,6 +64,7 @@ _WORD = re.compile(r"\w+")
 # Sentence ends: . ! ? ; followed by space, a blank line, a bullet, or a line that ends a heading.
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n\s*\n|\n(?=\W*[-•*·] )|(?<=[\w)])\n(?=\w)")
 _LEXICON_REF = re.compile(r"@(\w+)")
+_BRACES = re.compile(r"\{([^{}0-9,][^{}]*)\}")  # {a b|c d}: a choice of word sequences, one token
 
 
 _FOLD_CHARS = re.compile("[" + re.escape("".join(chr(c) for c in _FOLD_MAP)) + "]")
@@ -246,6 +251,17 @@ class RuleSet:
         """The pack for a language code."""
         return next(p for p in self.packs if p.language == language)
 
+    def detect(self, folded: str) -> list[LanguagePack]:
+        """The packs to read a folded text with: the detected language's alone when sure, else
+        every pack whose function words occur, best first (none: no pack reads this language)."""
+        found = _WORD.findall(folded[:DETECT_WINDOW])
+        scored = sorted(((sum(1 for w in found if w in p.detect), p) for p in self.packs),
+                        key=lambda sp: -sp[0])  # fmt: skip
+        best, second = scored[0][0], scored[1][0] if len(scored) > 1 else 0
+        if best >= SURE_HITS and second < 0.75 * best:
+            return [scored[0][1]]
+        return [p for n, p in scored if n]
+
 
 @functools.cache
 def data(name: str) -> dict[str, Any]:
@@ -343,6 +359,7 @@ def _expand(name: str, group: str, phrase: str, lexicon: dict[str, list[str]]) -
         # A multi-word stem stays one token: "no longer" -> "no_longer" matches "no longer".
         return "|".join(stem.replace(" ", "_") for stem in lexicon[m.group(1)])
 
+    phrase = _BRACES.sub(lambda m: m.group(1).replace(" ", "_"), phrase)
     return _LEXICON_REF.sub(sub, phrase)
 
 
