@@ -326,3 +326,24 @@ def test_an_attachment_makes_no_noise_on_stderr(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "metawatch", "--db", str(tmp_path / "x.db"),
                            "scan", "-q", str(mail)], capture_output=True, text=True)  # fmt: skip
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_an_unreadable_answer_is_alerted_listed_and_exported(run: Run, tmp_path: Path) -> None:
+    mail = tmp_path / "answer.eml"
+    mail.write_bytes(make_mail(
+        "Hi anna, we've received your objection about AI at Meta. Reference 12345678.",
+        subject="Your objection",
+    ))  # fmt: skip
+    classified = json.loads(run("classify", "--json", str(mail)).out)
+    assert classified["kind"] == "objection_answer_unclear"
+    scan = run("scan", str(mail))
+    assert "could not read the decision: read it (metawatch explain" in scan.out
+    [row] = json.loads(run("status", "--json").out)
+    assert (row["state"], row["next_step"]) == ("needs_review", (
+        "Meta answered your objection and metawatch could not read the decision: "
+        f"read it (`metawatch explain {row['evidence']['message']}`)"))  # fmt: skip
+    listed = run("messages", "--kind", "objection_answer_unclear", "--json").out.splitlines()
+    assert [json.loads(line)["kind"] for line in listed] == ["objection_answer_unclear"]
+    run("export-evidence", str(row["account"]), "--out", str(tmp_path / "ev"))
+    manifest = json.loads((tmp_path / "ev" / "manifest.json").read_text())
+    assert [m["kind"] for m in manifest["mails"]] == ["objection_answer_unclear"]

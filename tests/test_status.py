@@ -86,3 +86,21 @@ def test_overall_takes_the_worst() -> None:
     assert overall([fine, pending]) is State.PENDING
     assert overall([fine, pending, bad]) is State.UNPROTECTED
     assert overall([]) is State.PROTECTED
+
+
+def test_an_unreadable_answer_needs_review_and_says_read_it() -> None:
+    status = evaluate(FB, [ev(Kind.POLICY_NOTICE, 14), ev(Kind.OBJECTION_ANSWER_UNCLEAR, 20)])
+    assert (status.state, status.evidence and status.evidence.ref) == (State.NEEDS_REVIEW, "20")
+    assert next_step(status) == (
+        "Meta answered your objection and metawatch could not read the decision: "
+        "read it (`metawatch explain 20`)"
+    )
+
+
+def test_an_unreadable_answer_after_an_acceptance_needs_review_not_protection() -> None:
+    assert state(ev(Kind.OBJECTION_ACCEPTED, 14), ev(Kind.OBJECTION_ANSWER_UNCLEAR, 20)) is (
+        State.NEEDS_REVIEW
+    )
+    assert state(ev(Kind.OBJECTION_ANSWER_UNCLEAR, 14), ev(Kind.OBJECTION_ACCEPTED, 20)) is (
+        State.PROTECTED
+    )

@@ -32,7 +32,16 @@ from metawatch.rules import (
 from metawatch.rules import senders as sender_data
 
 GATES = frozenset(
-    {"topic", "objection", "objection_link", "hoax", "suspension", "personalize", "forward_marker"}
+    {
+        "topic",
+        "objection",
+        "objection_link",
+        "ai_structure",
+        "hoax",
+        "suspension",
+        "personalize",
+        "forward_marker",
+    }
 )
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _FWD_FIELD = re.compile(
@@ -162,9 +171,10 @@ class Classifier:
         subject = fold(mail.subject)
         present, subject_words = words(text), words(subject)
         gated = not mail.screened_out and self._gated(text, present)
-        packs = self.rules.detect(text) if gated else []
-        decided = self._decide(packs, _Texts(text, subject, present, subject_words))
-        pack = decided[0] if decided else next(iter(packs or self.rules.detect(text)), None)
+        packs, sure = self.rules.detect(text)
+        texts = _Texts(text, subject, present, subject_words)
+        decided = self._decide(packs, sure, texts) if gated else None
+        pack = decided[0] if decided else (packs[0] if sure else None)
         kind, rule_id, cues = Kind.OTHER_META, "meta.other", tuple[Cue, ...]()
         if decided:
             kind, rule_id, cues = Kind(decided[1].kind), decided[1].id, decided[2].cues(decided[1])
@@ -177,21 +187,31 @@ class Classifier:
             cues=cues,
             auth=verdict,
             handle=self._handle(text),
-            objection_link=self._objection_link(mail, pack or self.rules.packs[0]),
+            objection_link=self._objection_link(mail, pack),
             evidence=_snippet(f"{mail.subject}\n{mail.text}", text, cues),
             recipients=mail.recipients,
         )
 
     def _decide(
-        self, packs: list[LanguagePack], texts: _Texts
-    ) -> tuple[LanguagePack, Rule, _Matcher] | None:
-        """The first pack (best first) in which a rule holds, with that rule."""
+        self, packs: list[LanguagePack], sure: bool, texts: _Texts
+    ) -> tuple[LanguagePack | None, Rule, _Matcher] | None:
+        """The first pack (best first) in which a rule holds, with that rule.
+
+        A mail whose language is unsure and that no pack decides is tried with the rules for
+        unread languages, on the cue groups every language shares (links to the objection form,
+        Meta's AI privacy page): never a silent other_meta.
+        """
         for pack in packs:
             groups = {**self.common, **{g.name: g for g in pack.groups}}
             matcher = _Matcher(*texts, groups)
-            rule = next((r for r in self.rules.rules if matcher.holds(r)), None)
+            rule = next((r for r in self.rules.rules if not r.unread and matcher.holds(r)), None)
             if rule is not None:
                 return pack, rule, matcher
+        if not sure:
+            matcher = _Matcher(*texts, self.common)
+            rule = next((r for r in self.rules.rules if r.unread and matcher.holds(r)), None)
+            if rule is not None:
+                return None, rule, matcher
         return None
 
     def needs_full_text(self, rough_text: str) -> bool:
@@ -223,14 +243,16 @@ class Classifier:
         m = self.common["greeting"].regex.search(text[:3000])
         return m.group("handle") if m else None
 
-    def _objection_link(self, mail: Mail, pack: LanguagePack) -> str | None:
+    def _objection_link(self, mail: Mail, pack: LanguagePack | None) -> str | None:
         """The link to Meta's objection form; only ever one to a Meta host (alerts repeat it)."""
-        by_text = next(g for g in pack.groups if g.name == "object_link_text")
+        by_text = (
+            next((g for g in pack.groups if g.name == "object_link_text"), None) if pack else None
+        )
         for link in mail.links:
             if not self._meta_https(link.url):
                 continue
-            if self.common["objection_link"].find(link.url.lower()) or by_text.find(
-                fold(link.text)
+            if self.common["objection_link"].find(link.url.lower()) or (
+                by_text and by_text.find(fold(link.text))
             ):
                 return link.url
         return None

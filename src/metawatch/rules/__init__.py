@@ -223,6 +223,7 @@ class Rule:
     none: tuple[str, ...]
     min_any: int
     description: str
+    unread: bool = False  # only for a mail that no language pack reads (language "und")
 
 
 @dataclass(frozen=True)
@@ -251,16 +252,16 @@ class RuleSet:
         """The pack for a language code."""
         return next(p for p in self.packs if p.language == language)
 
-    def detect(self, folded: str) -> list[LanguagePack]:
-        """The packs to read a folded text with: the detected language's alone when sure, else
-        every pack whose function words occur, best first (none: no pack reads this language)."""
+    def detect(self, folded: str) -> tuple[list[LanguagePack], bool]:
+        """The packs to read a folded text with, and whether the language is sure: the detected
+        language's pack alone when sure, else every pack whose function words occur, best first."""
         found = _WORD.findall(folded[:DETECT_WINDOW])
         scored = sorted(((sum(1 for w in found if w in p.detect), p) for p in self.packs),
                         key=lambda sp: -sp[0])  # fmt: skip
         best, second = scored[0][0], scored[1][0] if len(scored) > 1 else 0
         if best >= SURE_HITS and second < 0.75 * best:
-            return [scored[0][1]]
-        return [p for n, p in scored if n]
+            return [scored[0][1]], True
+        return [p for n, p in scored if n], False
 
 
 @functools.cache
@@ -317,7 +318,7 @@ def _read(name: str, text: str) -> dict[str, Any]:
 
 
 def _rule(raw: dict[str, Any]) -> Rule:
-    known = {"id", "kind", "all", "any", "none", "min_any", "description"}
+    known = {"id", "kind", "all", "any", "none", "min_any", "description", "unread"}
     if unknown := set(raw) - known:
         raise RulesError(f"rules.toml: rule {raw.get('id')!r} has unknown keys {sorted(unknown)}")
     return Rule(
@@ -328,6 +329,7 @@ def _rule(raw: dict[str, Any]) -> Rule:
         none=tuple(raw.get("none", ())),
         min_any=int(raw.get("min_any", 1 if raw.get("any") else 0)),
         description=raw.get("description", ""),
+        unread=bool(raw.get("unread", False)),
     )
 
 
@@ -394,8 +396,12 @@ def _required(phrase: str) -> tuple[frozenset[str], ...]:
 def _check_references(
     rules: tuple[Rule, ...], common: tuple[CueGroup, ...], packs: tuple[LanguagePack, ...]
 ) -> None:
-    used = {g for r in rules for g in (*r.all, *r.any, *r.none)}
+    used = {g for r in rules if not r.unread for g in (*r.all, *r.any, *r.none)}
     shared = {g.name for g in common}
+    if missing := {g for r in rules if r.unread for g in (*r.all, *r.any, *r.none)} - shared:
+        raise RulesError(
+            f"rules.toml: rules for unread languages use non-common groups {sorted(missing)}"
+        )
     for pack in packs:
         defined = {g.name for g in pack.groups} | shared
         if missing := used - defined:
