@@ -26,7 +26,7 @@ from metawatch.errors import RulesError
 
 UNDETERMINED = "und"  # ISO 639-2: the language could not be told
 DETECT_WINDOW = 20_000  # characters of folded text used to detect the language
-SURE_HITS = 8  # function-word hits below which the language counts as unsure
+SURE_HITS = 5  # function-word hits below which the language counts as unsure
 NOT_LANGUAGES = frozenset({"rules", "common", "senders", "waves", "providers"})
 GAP = r"(?:\W+\w+){0,8}?"  # ".." in a phrase: up to eight words in between
 NEAR = r"(?:\W+\w+){0,3}?"  # "~" in a phrase: up to three words in between
