@@ -149,3 +149,31 @@ def test_a_mail_in_an_unread_language_linking_the_objection_form_needs_review(
         "structure.unread_language",
         "und",
     )
+
+
+def test_greek_and_cyrillic_fold_to_accentless_lower_case() -> None:
+    assert fold("Η ΑΝΤΊΡΡΗΣΉ σας") == "η αντιρρηση σασ"
+    assert fold("Възражението ТИ е прието, най-после") == "възражението ти е прието, наи-после"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Γεια σας, λάβαμε το αίτημά σας και θα κάνουμε δεκτή την αντίρρησή σας για την ΤΝ στη "
+         "Meta. Αυτό σημαίνει ότι δεν θα χρησιμοποιούμε τις πληροφορίες σας.", "el"),
+        ("Здравейте, прегледахме заявката ви и ще уважим възражението ви. Това означава, че няма "
+         "да използваме публичната ви информация за ИИ в Meta.", "bg"),
+        ("Hej, vi har granskat din begäran och kommer att respektera din invändning mot att din "
+         "information används för AI hos Meta. Det betyder att vi inte använder den.", "sv"),
+    ],
+)  # fmt: skip
+def test_the_language_of_each_script_is_detected(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    packs, sure = classifier.rules.detect(fold(text))
+    assert (sure, packs[0].language) == (True, language)
+
+
+def test_detection_that_is_unsure_says_und_and_forces_no_pack(classifier: Classifier) -> None:
+    result = classify(classifier, "Ndewo, nke a bụ ozi sitere na Meta banyere akaụntụ gị.")
+    assert (result.kind, result.language) == (Kind.OTHER_META, "und")
