@@ -140,10 +140,12 @@ class Phrase:
     def search(self, text: str) -> str | None:
         """The first match that starts at a word boundary (checked here, so that the regex can
         begin with its literal first word, which the regex engine finds fast)."""
-        for m in self.regex.finditer(text):
+        pos = 0
+        while (m := self.regex.search(text, pos)) is not None:
             start = m.start()
             if start == 0 or not _is_word(text[start - 1]):
                 return m.group(0)
+            pos = start + 1  # a match inside a word may hide one that starts right after it
         return None
 
     def possible(self, present: frozenset[str]) -> bool:
