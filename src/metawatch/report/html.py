@@ -354,7 +354,7 @@ border-bottom:1px solid var(--line)}
 .events .subject{flex-basis:100%;padding-left:1.4rem}
 .events .meta{flex-basis:100%;padding-left:1.4rem;color:var(--muted);font-size:.85rem}
 .ev-fake .what{color:var(--bad);font-weight:600}
-@media (max-width:36rem){.tick-label.minor{display:none}}
+@media (max-width:36rem){.tick-label.minor{display:none} .tile.info{grid-column:1/-1}}
 .empty{color:var(--muted)}
 footer{margin-top:1.5rem;color:var(--muted);font-size:.85rem}
 @media print{

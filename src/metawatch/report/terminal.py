@@ -102,7 +102,7 @@ _COLUMN = {  # how each column gives way when the window is narrow
     "address": {"overflow": "fold", "min_width": 12},
     "account": {"overflow": "fold", "min_width": 12},
     "handle": {"overflow": "fold", "min_width": 8},
-    "state": {"min_width": 11},
+    "state": {"min_width": 14},  # the longest state, not_applicable, stays whole
     "since": {"no_wrap": True},
     "evidence": {"no_wrap": True},
     "next step": {"overflow": "fold", "ratio": 1, "min_width": 16},
@@ -125,7 +125,7 @@ class ScanProgress:
     and the rate. It appears only when the scan takes longer than DELAY, and is cleared at the end,
     so the summary and alerts stay as they were. Thread-safe (mailboxes are scanned in parallel)."""
 
-    def __init__(self, stream: TextIO, delay: float = DELAY) -> None:
+    def __init__(self, stream: TextIO, delay: float | None = None) -> None:
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.fields[mailbox]}",
@@ -140,7 +140,7 @@ class ScanProgress:
         )  # fmt: skip
         self._tasks: dict[str, TaskID] = {}
         self._lock = threading.Lock()
-        self._timer = threading.Timer(delay, self._show)
+        self._timer = threading.Timer(DELAY if delay is None else delay, self._show)
         self._timer.daemon = True
         self._shown = False
         self._paused = 0
