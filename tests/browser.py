@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -198,10 +198,8 @@ class Browser:
 
     def close(self) -> None:
         """Ask the browser to quit; kill it if it does not."""
-        try:
+        with suppress(AssertionError, OSError, queue.Empty):
             self.call("Browser.close")
-        except (AssertionError, OSError, queue.Empty):
-            pass
         try:
             self.proc.wait(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
