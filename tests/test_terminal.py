@@ -218,3 +218,17 @@ def test_only_the_terminal_module_imports_rich() -> None:
     importers = {p.relative_to(src).as_posix() for p in src.rglob("*.py")
                  if re.search(r"^\s*(from|import) rich\b", p.read_text("utf-8"), re.M)}  # fmt: skip
     assert importers == {"report/terminal.py"}
+
+
+def test_the_display_steps_aside_for_a_password_prompt(tty: TerminalStderr) -> None:
+    tty.attach()
+    with terminal.ScanProgress(sys.stderr, delay=0) as progress:
+        progress.folder("anna@imap.example.org", "INBOX", 10)
+        progress.advance("anna@imap.example.org", 3)
+        asked = progress.asking(lambda text: sys.stderr.write(f"{text}\n") and "pw")
+        assert asked("Password for anna: ") == "pw"
+        progress.advance("anna@imap.example.org", 4)
+    shown = ANSI.sub("", tty.read())
+    before, _, after = shown.partition("Password for anna: \n")
+    assert "anna@imap.example.org" in before and "INBOX" in before and "3/10" in before
+    assert "7/10" in after  # back after the question

@@ -144,6 +144,7 @@ class ScanProgress:
         self._timer.daemon = True
         self._shown = False
         self._paused = 0
+        self._closed = False
 
     def __enter__(self) -> ScanProgress:
         self._timer.start()
@@ -152,12 +153,13 @@ class ScanProgress:
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self._timer.cancel()
         with self._lock:
+            self._closed = True  # a timer that fired just now must not start it any more
             if self._shown:
                 self._progress.stop()
 
     def _show(self) -> None:
         with self._lock:
-            if not self._shown and not self._paused:
+            if not self._shown and not self._paused and not self._closed:
                 self._shown = True
                 self._progress.start()
 
@@ -174,7 +176,7 @@ class ScanProgress:
             finally:
                 with self._lock:
                     self._paused -= 1
-                    if self._shown and not self._paused:
+                    if self._shown and not self._paused and not self._closed:
                         self._progress.start()
 
         return ask
