@@ -207,3 +207,11 @@ def test_an_account_without_mail_still_gets_a_card() -> None:
     document = html.render(view.build([status], [], [], [], waves(), now, {}))
     assert 'data-state="unknown"' in document and "Threads · x@example.org" in document
     assert "No AI-related mail from Meta" in document and '<ol class="events"' not in document
+
+
+def test_every_ai_kind_has_a_place_on_the_timeline() -> None:
+    from metawatch.models import AI_KINDS
+
+    assert set(view._EVENT) == set(AI_KINDS)
+    markers = {marker for _, marker, _ in view._EVENT.values()} | {"manual", "fake"}
+    assert all(f'<g id="m-{m}">' in html.MARKERS for m in markers)

@@ -50,7 +50,9 @@ def scan(
                          "(see `metawatch config init`)")  # fmt: skip
     if dry_run:
         with scan_progress(quiet) as progress:
-            opened = pipeline.open_sources(sources, settings, None, progress.asking(prompt_password))
+            opened = pipeline.open_sources(
+                sources, settings, None, progress.asking(prompt_password)
+            )
             summary = pipeline.scan_all(None, obj.classifier(), opened, jobs, progress=progress)
         _print_summary(summary, dry_run=True)
         return _scan_code(summary)
@@ -58,7 +60,9 @@ def scan(
     with store.scan_lock():
         health.ping(settings.health.ping_url, "/start")
         with scan_progress(quiet) as progress:
-            opened = pipeline.open_sources(sources, settings, store, progress.asking(prompt_password))
+            opened = pipeline.open_sources(
+                sources, settings, store, progress.asking(prompt_password)
+            )
             summary = pipeline.scan_all(store, obj.classifier(), opened, jobs,
                                         settings.keep_originals, progress)  # fmt: skip
         for _name, error in summary.failed:

@@ -103,7 +103,7 @@ def legend() -> Html:
     """What the timeline's marks mean."""
     items = [("notice", "Meta's notice"), ("code", "verification code"), ("manual", "confirmed in the app"),
              ("accepted", "objection accepted"), ("rejected", "rejected / more information asked"),
-             ("fake", "failed sender check (fake)")]  # fmt: skip
+             ("unclear", "answer not understood: read it"), ("fake", "failed sender check (fake)")]  # fmt: skip
     marks = [el("li", None, _mark(m), text) for m, text in items]
     marks.append(el("li", None, Html('<svg width="14" height="14" aria-hidden="true"><rect '
                                      'class="wave" width="14" height="14"/></svg>'), "notice wave"))  # fmt: skip
@@ -291,6 +291,7 @@ MARKERS = """<svg class="defs" width="0" height="0" aria-hidden="true"><defs>
 <g id="m-manual"><rect x="-5" y="-5" width="10" height="10" class="mk-manual"/></g>
 <g id="m-accepted"><circle r="6" class="mk-accepted"/><path d="M-3 0L-1 2.5L3.2 -2.5" class="mk-line"/></g>
 <g id="m-rejected"><circle r="6" class="mk-rejected"/><path d="M-2.6 -2.6L2.6 2.6M2.6 -2.6L-2.6 2.6" class="mk-line"/></g>
+<g id="m-unclear"><circle r="6" class="mk-unclear"/><path d="M-2.2 -2A2.3 2.3 0 1 1 0 0.8V1.6M0 3.4V3.8" class="mk-line"/></g>
 <g id="m-break"><path d="M-5 5L-1 -5M1 5L5 -5" class="mk-break"/></g>
 <g id="m-fake"><path d="M0 -6.5L6.5 5.5L-6.5 5.5Z" class="mk-fake"/><path d="M0 -2.5V1.5M0 3V3.6" class="mk-line fake"/></g>
 </defs></svg>"""
@@ -342,7 +343,7 @@ border-radius:.6rem;padding:.8rem 1rem;break-inside:avoid}
 .axis,.tick{stroke:var(--muted);stroke-width:1}
 .tick-label,.wave-name{fill:var(--muted);font-size:11px} .tick-label{text-anchor:middle}
 .mk-notice{fill:var(--notice)} .mk-code{fill:var(--code)} .mk-manual{fill:var(--ok);stroke:var(--card);stroke-width:1.5}
-.mk-accepted{fill:var(--ok)} .mk-rejected{fill:var(--bad)}
+.mk-accepted{fill:var(--ok)} .mk-rejected{fill:var(--bad)} .mk-unclear{fill:var(--warn)}
 .mk-fake{fill:var(--card);stroke:var(--bad);stroke-width:1.6}
 .mk-line{fill:none;stroke:#fff;stroke-width:1.8;stroke-linecap:round;stroke-linejoin:round}
 .mk-line.fake{stroke:var(--bad)} .mk-break{stroke:var(--muted);stroke-width:1.2}

@@ -39,12 +39,9 @@ _EVENT = {  # kind -> (lane, marker, words)
     Kind.POLICY_NOTICE: ("notice", "notice", "Meta's AI-training notice"),
     Kind.VERIFICATION_CODE: ("objection", "code", "verification code (objection started)"),
     Kind.OBJECTION_ACCEPTED: ("answer", "accepted", "objection accepted"),
-    Kind.OBJECTION_REJECTED: (
-        "answer",
-        "rejected",
-        "objection rejected, or more information asked",
-    ),
-}
+    Kind.OBJECTION_REJECTED: ("answer", "rejected", "objection rejected, or more information asked"),
+    Kind.OBJECTION_ANSWER_UNCLEAR: ("answer", "unclear", "Meta's answer, its decision unread"),
+}  # fmt: skip
 VERDICT = {
     Authenticity.PASS: "sender verified",
     Authenticity.NONE: "sender not verified",
@@ -197,7 +194,9 @@ def why(s: AccountStatus) -> str:
             if e.authenticity is Authenticity.PASS
             else "sender not verified, accepted by your settings"
         )
-        return f"Meta confirmed the objection on {d} ({verified})."  # fmt: skip
+        return f"Meta confirmed the objection on {d} ({verified})."
+    if s.state is State.NEEDS_REVIEW and e and e.kind is Kind.OBJECTION_ANSWER_UNCLEAR:
+        return f"Meta answered your objection on {d}, and metawatch could not read the decision: read it."
     return {
         State.UNPROTECTED: f"Meta's notice of {d} says it will train its AI on this account's data, and no accepted objection has been seen.",
         State.REJECTED: f"Meta's answer of {d} refuses the objection or asks for more information.",
