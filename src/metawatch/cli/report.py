@@ -17,11 +17,11 @@ from metawatch.errors import MetawatchError
               help="Write one self-contained HTML file instead ('-': standard output).")  # fmt: skip
 @click.pass_obj
 def report_command(obj: Context, html_file: str | None) -> None:
-    """The report: a summary, then per account its state, why, the next step and a timeline.
+    """The report: a summary, then per account its state, why, the next step and its mails.
 
-    With --html FILE, one self-contained HTML file (inline CSS and SVG; it loads nothing from
-    the network), readable on a phone and printable. `report_html = "FILE"` in the config
-    rewrites it after every scan.
+    With --html FILE, one self-contained HTML file with a timeline per account (inline CSS and
+    SVG; it loads nothing from the network), readable on a phone and printable.
+    `report_html = "FILE"` in the config rewrites it after every scan.
     """
     from metawatch.report import html, terminal
 
