@@ -94,6 +94,7 @@ class Settings:
     verify_dkim: bool = False
     jobs: int = 4  # mailboxes scanned at once
     keep_originals: bool = False  # keep AI-related Meta mails whole, for export-evidence
+    report_html: str | None = None  # an HTML report rewritten after every scan
     alerts: AlertsConfig = AlertsConfig()
     health: HealthConfig = HealthConfig()
     mailboxes: tuple[MailboxConfig, ...] = ()
@@ -270,6 +271,9 @@ STARTER = """\
 
 # Count confirmations that carry no authentication results as protection (not recommended):
 # accept_unverified = false
+
+# An HTML report (one self-contained file) rewritten after every scan:
+# report_html = "~/metawatch-report.html"
 
 # [alerts]
 # urls = ["mailto://user:app-password@gmx.net?to=anna@example.org", "ntfy://my-topic"]

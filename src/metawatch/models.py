@@ -86,6 +86,8 @@ class Batch:
 
     mails: tuple[RawMail, ...]
     cursor: Cursor | None = None
+    folder: str = ""  # where the mails come from inside the source (an IMAP folder), for progress
+    total: int | None = None  # set on a folder's first batch: how many mails this scan reads there
 
 
 @dataclass(frozen=True)

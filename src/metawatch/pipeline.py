@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from metawatch import accounts as acc
 from metawatch import parsing, status
@@ -28,6 +29,7 @@ from metawatch.models import (
     Platform,
     RawMail,
 )
+from metawatch.report import view
 from metawatch.sources.base import MailSource
 
 if TYPE_CHECKING:
@@ -35,6 +37,27 @@ if TYPE_CHECKING:
 from metawatch.store import NewMessage, Store
 
 log = logging.getLogger(__name__)
+
+
+class Progress(Protocol):
+    """Where a scan reports how far it got (the terminal's progress display); called from the
+    scanning threads."""
+
+    def folder(self, source: str, folder: str, total: int | None) -> None:
+        """A source, or a folder in it, starts: ``total`` mails to read, or not known yet."""
+
+    def advance(self, source: str, done: int) -> None:
+        """``done`` more mails of the current folder are read (new or already known)."""
+
+
+class _Silent:
+    """No progress display (no terminal, --quiet, or a test)."""
+
+    def folder(self, source: str, folder: str, total: int | None) -> None:
+        """Nothing to show."""
+
+    def advance(self, source: str, done: int) -> None:
+        """Nothing to show."""
 
 
 @dataclass
@@ -63,6 +86,7 @@ def scan_all(
     sources: Sequence[MailSource],
     jobs: int = 1,
     keep: bool = False,
+    progress: Progress | None = None,
 ) -> ScanSummary:
     """Scan the sources, up to ``jobs`` at once, each on its own connection and cursor.
 
@@ -71,7 +95,7 @@ def scan_all(
     """
 
     def one(source: MailSource) -> ScanSummary:
-        scanner = Scanner(store, classifier, keep)
+        scanner = Scanner(store, classifier, keep, progress)
         try:
             with store.source_lock(source.name) if store else nullcontext():
                 return scanner.scan([source])
@@ -89,30 +113,47 @@ def scan_all(
 class Scanner:
     """Runs mails from sources through the classifier into the store."""
 
-    def __init__(self, store: Store | None, classifier: Classifier, keep: bool = False) -> None:
+    def __init__(
+        self,
+        store: Store | None,
+        classifier: Classifier,
+        keep: bool = False,
+        progress: Progress | None = None,
+    ) -> None:
         self.store = store
         self.classifier = classifier
         self.keep = keep  # keep the originals of AI-related mails (keep_originals)
+        self.progress: Progress = progress or _Silent()
         self.accounts: list[Account] = store.accounts() if store else []
         self.summary = ScanSummary()
 
     def scan(self, sources: Iterable[MailSource]) -> ScanSummary:
         """Scan every source; a source's batch is committed before the next is read."""
         for source in sources:
+            self.progress.folder(source.name, "", None)
             try:
                 for batch in source.batches():
-                    self._batch(batch)
+                    if batch.total is not None:
+                        self.progress.folder(source.name, batch.folder, batch.total)
+                    self._batch(source.name, batch)
             except SourceError as e:  # one failing mailbox does not stop the others
                 log.debug("source %s failed", source.name, exc_info=True)
                 self.summary.failed.append((source.name, e))
         return self.summary
 
-    def _batch(self, batch: Batch) -> None:
+    def _batch(self, name: str, batch: Batch) -> None:
         mails = batch.mails
+        if not mails and batch.cursor is None:
+            return  # a folder's announcement, nothing to store
         self.summary.seen += len(mails)
         known = self.store.known_keys([r.key for r in mails]) if self.store and mails else set()
         self.summary.known += len(known)
-        new = [self._one(raw) for raw in mails if raw.key not in known]
+        self.progress.advance(name, len(known))
+        new = []
+        for raw in mails:
+            if raw.key not in known:
+                new.append(self._one(raw))
+                self.progress.advance(name, 1)
         stored = self.store.add_messages(new, batch.cursor) if self.store else new
         self.summary.new += len(stored)
         self.summary.by_kind.update(m.result.kind.value for m in stored)
@@ -238,6 +279,14 @@ def report(store: Store, policy: status.Policy | None = None) -> list[AccountSta
                          if e.kind is Kind.OBJECTION_ACCEPTED]  # fmt: skip
         statuses.append(status.evaluate(a, evidence, policy))
     return statuses
+
+
+def overview(
+    store: Store, policy: status.Policy, now: datetime, forms: dict[str, str]
+) -> view.Overview:
+    """Everything the report shows: states, their evidence, linked accounts, the waves."""
+    return view.build(report(store, policy), store.messages(), store.manual_evidence(),
+                      store.links(), policy.waves, now, forms)  # fmt: skip
 
 
 def _link_groups(pairs: Sequence[tuple[int, int]]) -> dict[int, set[int]]:

@@ -8,7 +8,17 @@ from collections.abc import Sequence
 
 import click
 
-from metawatch.cli import accounts, alerts, db, evidence, inspect, scan, setup, status  # noqa: F401
+from metawatch.cli import (  # noqa: F401
+    accounts,
+    alerts,
+    db,
+    evidence,
+    inspect,
+    report,
+    scan,
+    setup,
+    status,
+)
 from metawatch.cli.base import _EchoHandler, cli
 from metawatch.errors import ExitCode, MetawatchError
 

@@ -39,6 +39,8 @@ def scan(
     alertable state (to the [alerts] channels when configured); otherwise nothing.
     """
     from metawatch import health, pipeline
+    from metawatch.cli.report import refresh_report
+    from metawatch.report.terminal import scan_progress
 
     obj.verify_dkim = verify_dkim
     settings = obj.settings()
@@ -47,21 +49,30 @@ def scan(
         raise UsageError("nothing to scan: give a SOURCE, or configure a [[mailbox]] "
                          "(see `metawatch config init`)")  # fmt: skip
     if dry_run:
-        opened = pipeline.open_sources(sources, settings, None, prompt_password)
-        summary = pipeline.scan_all(None, obj.classifier(), opened, jobs)
+        with scan_progress(quiet) as progress:
+            opened = pipeline.open_sources(
+                sources, settings, None, progress.asking(prompt_password)
+            )
+            summary = pipeline.scan_all(None, obj.classifier(), opened, jobs, progress=progress)
         _print_summary(summary, dry_run=True)
         return _scan_code(summary)
     store = obj.store()
     with store.scan_lock():
         health.ping(settings.health.ping_url, "/start")
-        opened = pipeline.open_sources(sources, settings, store, prompt_password)
-        summary = pipeline.scan_all(store, obj.classifier(), opened, jobs, settings.keep_originals)
+        with scan_progress(quiet) as progress:
+            opened = pipeline.open_sources(
+                sources, settings, store, progress.asking(prompt_password)
+            )
+            summary = pipeline.scan_all(store, obj.classifier(), opened, jobs,
+                                        settings.keep_originals, progress)  # fmt: skip
         for _name, error in summary.failed:
             log.error("%s", error)
         if not quiet and (summary.new or summary.discovered):
             _print_summary(summary, dry_run=False)
         with store.alerts_lock():
             _alert(obj, store, summary)
+        if settings.report_html:  # a failed report is a failed scan, for cron and the ping
+            summary.failed += refresh_report(obj, settings.report_html)
         failure = "; ".join(str(e) for _, e in summary.failed)
         health.ping(settings.health.ping_url, "/fail" if failure else "", failure)
     return _scan_code(summary)

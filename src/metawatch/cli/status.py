@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from metawatch.cli.base import Context, cli, emit_json, forms
@@ -19,11 +21,18 @@ STATE_EXIT = {
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--check", is_flag=True, help="Print one Nagios-style line (for monitoring).")
+@click.option("--wide", is_flag=True, help="Every column, whole, however wide the terminal.")
 @click.pass_obj
-def status(obj: Context, as_json: bool, check: bool) -> int:
-    """Per account: protected or not. Exit 0 fine, 1 warning, 2 critical."""
+def status(obj: Context, as_json: bool, check: bool, wide: bool) -> int:
+    """Per account: protected or not. Exit 0 fine, 1 warning, 2 critical.
+
+    On a terminal the table fits the window (narrow columns wrap, evidence and dates go first;
+    --wide shows everything) and states are coloured (not with NO_COLOR); into a pipe or a file,
+    whole rows without colour.
+    """
     from metawatch import pipeline, report
     from metawatch import status as st
+    from metawatch.report import terminal
 
     statuses = pipeline.report(obj.store(), obj.policy())
     worst = st.overall(statuses)
@@ -36,11 +45,7 @@ def status(obj: Context, as_json: bool, check: bool) -> int:
         label = {ExitCode.OK: "OK", ExitCode.WARNING: "WARNING", ExitCode.CRITICAL: "CRITICAL"}
         click.echo(f"METAWATCH {label[STATE_EXIT[worst]]} - {parts or 'no accounts'}")
     elif statuses:
-        click.echo(
-            report.table(
-                report.STATUS_HEADERS, report.status_rows(statuses, links), widths={2: 40, 7: 70}
-            )
-        )
+        click.echo(terminal.status_table(statuses, links, wide, sys.stdout))
     else:
         click.echo("no accounts yet: run `metawatch scan SOURCE` or `metawatch accounts add`")
     return int(STATE_EXIT[worst])

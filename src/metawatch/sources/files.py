@@ -28,15 +28,24 @@ class FileSource:
         self.name = str(self.path)
 
     def batches(self) -> Iterator[Batch]:
-        """The messages in batches of up to BATCH; files need no cursor (keys suffice)."""
-        it = iter(self._messages())
-        while batch := tuple(islice(it, BATCH)):
-            yield Batch(batch)
+        """The messages in batches of up to BATCH; files need no cursor (keys suffice).
 
-    def _messages(self) -> Iterator[RawMail]:
+        The first batch carries how many messages there are, for the progress display."""
+        total, messages = self._messages()
+        it, first = iter(messages), True
+        while batch := tuple(islice(it, BATCH)):
+            yield Batch(batch, total=total if first else None)
+            first = False
+
+    def _messages(self) -> tuple[int, Iterator[RawMail]]:
         if self.path.is_dir():
-            return _maildir(self.path) if is_maildir(self.path) else _folder(self.path)
-        return _mbox(self.path) if is_mbox(self.path) else iter([_eml(self.path)])
+            if is_maildir(self.path):
+                keys = _maildir_keys(self.path)
+                return len(keys), _maildir(self.path, keys)
+            return _folder(self.path)
+        if is_mbox(self.path):
+            return _mbox_counted(self.path)
+        return 1, iter([_eml(self.path)])
 
 
 def is_maildir(path: Path) -> bool:
@@ -57,18 +66,34 @@ def _eml(path: Path) -> RawMail:
         raise SourceError(f"cannot read {path}: {e.strerror}") from e
 
 
-def _folder(root: Path) -> Iterator[RawMail]:
+def _folder(root: Path) -> tuple[int, Iterator[RawMail]]:
+    """The mail files and Maildirs under ``root``, counted before any is read."""
+    found: list[tuple[Path, list[str] | None]] = []
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.name.lower().endswith(MAIL_SUFFIXES):
-            yield _eml(path)
+            found.append((path, None))
         elif path.is_dir() and is_maildir(path):
-            yield from _maildir(path)
+            found.append((path, _maildir_keys(path)))
+
+    def read() -> Iterator[RawMail]:
+        for path, keys in found:
+            yield from (_eml(path),) if keys is None else _maildir(path, keys)
+
+    return sum(1 if k is None else len(k) for _, k in found), read()
 
 
-def _mbox(path: Path) -> Iterator[RawMail]:
+def _mbox_counted(path: Path) -> tuple[int, Iterator[RawMail]]:
     box = mailbox.mbox(path, create=False)
+    keys = list(box.iterkeys())  # the table of contents is built anyway: the count comes free
+    return len(keys), _mbox(path, box, keys)
+
+
+def _mbox(
+    path: Path, box: mailbox.mbox | None = None, keys: list[str] | None = None
+) -> Iterator[RawMail]:
+    box = box or mailbox.mbox(path, create=False)
     try:
-        for key in box.iterkeys():
+        for key in box.iterkeys() if keys is None else keys:
             data = box.get_bytes(key)
             # Content, not position, names a message: an mbox rewritten by a mail client keeps it.
             yield RawMail(key=f"mbox:{path}#{hashlib.sha256(data).hexdigest()[:32]}", data=data)
@@ -76,9 +101,13 @@ def _mbox(path: Path) -> Iterator[RawMail]:
         box.close()
 
 
-def _maildir(path: Path) -> Iterator[RawMail]:
+def _maildir_keys(path: Path) -> list[str]:
+    return sorted(mailbox.Maildir(path, factory=None, create=False).iterkeys())
+
+
+def _maildir(path: Path, keys: list[str]) -> Iterator[RawMail]:
     box = mailbox.Maildir(path, factory=None, create=False)
-    for key in sorted(box.iterkeys()):
+    for key in keys:
         try:
             yield RawMail(key=f"maildir:{path}/{key}", data=box.get_bytes(key))
         except (OSError, KeyError):

@@ -82,7 +82,7 @@ class ImapSource:
                 with self.connect() as client:
                     for folder in self.folders(client):
                         for batch in self._folder(client, folder):
-                            progressed = True
+                            progressed = progressed or batch.cursor is not None
                             yield batch
                 return
             except (AuthError, ConfigError):
@@ -222,6 +222,8 @@ class ImapSource:
         uids = sorted(
             u for u in client.search([*self._criteria, "UID", f"{last + 1}:*"]) if u > last
         )
+        if uids:  # announce the folder before the first (slow) fetch, for the progress display
+            yield Batch((), folder=folder, total=len(uids))
         size = self.config.batch_size
         for i in range(0, len(uids), size):
             chunk = uids[i : i + size]
@@ -239,7 +241,7 @@ class ImapSource:
     def _advance(self, cursor: Cursor, mails: tuple[RawMail, ...]) -> Batch:
         # The consumer asks for the next batch only after committing this one (see MailSource).
         self.cursors[cursor.folder] = cursor
-        return Batch(mails, cursor)
+        return Batch(mails, cursor, cursor.folder)
 
     def _fetch(
         self, client: Any, folder: str, validity: int, uids: list[int]

@@ -23,7 +23,12 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069
 
 def safe(value: object) -> str:
     """One line of text that cannot move the cursor, recolour or reorder the terminal."""
-    return _UNSAFE.sub(" ", "" if value is None else str(value)).strip()
+    return clean(value).strip()
+
+
+def clean(value: object) -> str:
+    """``safe`` without trimming: for pieces of a line whose spaces matter."""
+    return _UNSAFE.sub(" ", "" if value is None else str(value))
 
 
 def day(value: datetime | None) -> str:
