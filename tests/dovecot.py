@@ -72,6 +72,8 @@ service imap-login {{
 
 
 USERS = 200
+# Seconds to wait for the server: a guard against a hang only (it answers in well under one).
+READY = 120
 SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 
 
@@ -110,7 +112,7 @@ class Dovecot:
     def client(self, user: str, password: str = "secret-pw") -> imapclient.IMAPClient:
         ctx = ssl.create_default_context(cafile=self.ca_file)
         c = imapclient.IMAPClient(
-            "127.0.0.1", port=self.tls_port, ssl=True, ssl_context=ctx, timeout=10
+            "127.0.0.1", port=self.tls_port, ssl=True, ssl_context=ctx, timeout=READY
         )
         c.login(user, password)
         return c
@@ -141,12 +143,12 @@ class Dovecot:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(10)
+        self.process.wait(READY)
 
     def kill(self) -> None:
         """SIGKILL the master and every imap process it forked (a crashed server)."""
         os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
+        self.process.wait(READY)
 
     def restart(self) -> None:
         """Start again on the same ports, users and mail."""
@@ -192,8 +194,8 @@ def _launch(d: Path) -> subprocess.Popen[bytes]:
 
 
 def _wait_ready(server: Dovecot) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + READY
+    while time.monotonic() < deadline and server.process.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", server.plain_port), timeout=1) as s:
                 if s.recv(100).startswith(b"* OK"):

@@ -82,7 +82,7 @@ def start() -> Postgres:
             stdout=subprocess.DEVNULL, stderr=log, **as_postgres,
         )  # fmt: skip
     server = Postgres(d, port, process)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a guard against a hang only
     while subprocess.run([BIN / "pg_isready", "-h", "127.0.0.1", "-p", str(port)],
                          capture_output=True).returncode != 0:  # fmt: skip
         if process.poll() is not None or time.monotonic() > deadline:

@@ -19,7 +19,9 @@ CHARSETS = st.sampled_from(
 )
 ENCODINGS = st.sampled_from(["base64", "quoted-printable", "8bit", "7bit", "x-uuencode", "bogus"])
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
-HANG = 120  # seconds: a test that takes this long has hung (the suite takes seconds)
+HANG = 120  # seconds: a test that takes this long has hung (the slowest here takes about 2)
+# No deadline and no too_slow health check: a verdict must not depend on the machine's speed.
+EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +74,7 @@ def mime(draw: st.DrawFn) -> bytes:
     )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@EXAMPLES
 @given(st.binary(max_size=3000))
 def test_any_bytes_parse_and_classify(raw: bytes) -> None:
     mail = parsing.parse(raw)
@@ -80,14 +82,14 @@ def test_any_bytes_parse_and_classify(raw: bytes) -> None:
     assert mail.error or result.kind is not Kind.UNPARSEABLE
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@EXAMPLES
 @given(mime())
 def test_broken_mime_never_raises(raw: bytes) -> None:
     mail = parsing.parse(raw)
     assert isinstance(CLASSIFIER.classify(mail, raw).kind, Kind)
 
 
-@settings(max_examples=300, deadline=None)
+@EXAMPLES
 @given(st.lists(TEXT, max_size=4))
 def test_garbage_authentication_results_never_pass(headers: list[str]) -> None:
     verdict = auth.verdict("notification@facebookmail.com", headers, CLASSIFIER.senders)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -23,11 +24,14 @@ from .receivers import WebhookReceiver
 from .test_imap import META, PW, sample
 
 Run = Callable[..., Result]
+# Seconds after which a wait fails as hung. Only a guard against hanging for ever: every wait
+# here ends on an event (a mail stored, a command seen), which takes seconds on any machine.
+HANG = 600
 
 
-def mailbox(name: str, user: str, port: int, ca_file: str, **keys: int) -> str:
+def mailbox(name: str, user: str, port: int, ca_file: str, **keys: int | str | bool) -> str:
     """A [[mailbox]] table for a Dovecot user (password from $TEST_IMAP_PW), plus ``keys``."""
-    extra = "".join(f"{k} = {v}\n" for k, v in keys.items())
+    extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in keys.items())  # JSON's are TOML's too
     return (f'[[mailbox]]\nname = "{name}"\nhost = "127.0.0.1"\nport = {port}\n'
             f'username = "{user}"\nca_file = "{ca_file}"\npassword_env = "TEST_IMAP_PW"\n{extra}')  # fmt: skip
 
@@ -47,8 +51,19 @@ def metawatch(*args: str) -> subprocess.Popen[str]:
 
 
 def finish(p: subprocess.Popen[str]) -> Result:
-    out, err = p.communicate(timeout=120)
+    out, err = p.communicate(timeout=HANG)
     return Result(p.returncode, out, err)
+
+
+def wait_for(done: Callable[[], bool], scan: subprocess.Popen[str], what: str) -> None:
+    """Wait until ``done()`` while ``scan`` runs; fail if the scan ends first (or hangs)."""
+    deadline = time.monotonic() + HANG
+    while not done():
+        if scan.poll() is not None and not done():
+            pytest.fail(f"the scan ended before {what}: {finish(scan)}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"hung: no {what} after {HANG} s")
+        time.sleep(0.02)
 
 
 def test_two_scanner_processes_share_one_postgresql(
@@ -126,7 +141,11 @@ def test_a_mailbox_locked_by_another_host_is_skipped_with_75(
 
 
 class StallingServer:
-    """Accepts connections and says nothing until released: a mailbox that hangs."""
+    """Accepts connections and says nothing until released: a mailbox that hangs.
+
+    Its [[mailbox]] needs ``connect_timeout`` (the TLS handshake waits under it) and
+    ``read_timeout`` of HANG, so that it hangs until released, however slow the rest of the test.
+    """
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -141,6 +160,10 @@ class StallingServer:
             except OSError:
                 return
             self._conns.append(conn)
+
+    def mailbox(self, ca_file: str) -> str:
+        """The [[mailbox]] "hangs" on this server: it waits until release()."""
+        return mailbox("hangs", "x", self.port, ca_file, connect_timeout=HANG, read_timeout=HANG)
 
     def release(self) -> None:
         self._sock.close()
@@ -158,15 +181,12 @@ def test_a_hanging_mailbox_does_not_hold_the_others(
     url = (request.getfixturevalue("postgres").new_database() if backend == "postgresql"
            else database_url(str(tmp_path / "m.db")))  # fmt: skip
     cfg = config(tmp_path / "j.toml",
-                 mailbox("hangs", "x", stall.port, dovecot.ca_file, read_timeout=120),
+                 stall.mailbox(dovecot.ca_file),
                  mailbox("good", good, dovecot.tls_port, dovecot.ca_file))  # fmt: skip
     scan = metawatch("--db", url, "--config", str(cfg), "scan", "-q", "--jobs", "2")
     store = Store.open(url)
-    try:
-        deadline = time.monotonic() + 60
-        while len(store.messages()) < 5 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert len(store.messages()) == 5  # stored while the first mailbox still hangs
+    try:  # stored while the first mailbox still hangs (the scan cannot end before release())
+        wait_for(lambda: len(store.messages()) == 5, scan, "the good mailbox's 5 mails")
         assert scan.poll() is None
     finally:
         stall.release()
