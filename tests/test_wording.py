@@ -177,3 +177,16 @@ def test_the_language_of_each_script_is_detected(
 def test_detection_that_is_unsure_says_und_and_forces_no_pack(classifier: Classifier) -> None:
     result = classify(classifier, "Ndewo, nke a bụ ozi sitere na Meta banyere akaụntụ gị.")
     assert (result.kind, result.language) == (Kind.OTHER_META, "und")
+
+
+def test_an_inline_forward_in_swedish_is_read_and_never_passes(classifier: Classifier) -> None:
+    body = (
+        "Tjena, kolla detta\n\n---------- Vidarebefordrat meddelande ---------\n"
+        "Från: Facebook <notification@facebookmail.com>\nÄmne: Din invändning\n"
+        "Till: anna@example.org\n\nHej anna,\nvi har granskat din begäran och kommer att "
+        "respektera din invändning mot att din information används för AI hos Meta."
+    )
+    result = classify(classifier, body, sender="anna@example.org")
+    assert (result.kind, result.forwarded, result.language, result.handle) == (
+        Kind.OBJECTION_ACCEPTED, True, "sv", "anna")  # fmt: skip
+    assert result.authenticity.value == "none"

@@ -44,16 +44,49 @@ GATES = frozenset(
     }
 )
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_FWD_FIELD = re.compile(
-    r"^\W{0,2}(from|von|de|van|da|od|to|an|a|aan|para|do|subject|betreff|objet|onderwerp"
-    r"|oggetto|asunto|temat|assunto|date|datum|gesendet|sent|envoy\w*|data|fecha|verzonden|wys\w+"
-    r"|enviado|inviato|cc|kopie)\s?:\s*(.*)$",
-    re.I,
-)
 _BRAND_PLATFORM = {p.value: p for p in Platform}
+# The header fields of an inline forward, in the languages of the packs (raw text, any case).
 _FWD_NAMES = {
-    "from": ("from", "von", "de", "van", "da", "od"),
-    "to": ("to", "an", "a", "aan", "para", "do"),
+    "from": (
+        "from",
+        "von",
+        "de",
+        "van",
+        "da",
+        "od",
+        "från",
+        "fra",
+        "frá",
+        "lähettäjä",
+        "saatja",
+        "no",
+        "nuo",
+        "nork",
+        "от",
+        "από",
+        "feladó",
+        "de la",
+        "remitent",
+    ),
+    "to": (
+        "to",
+        "an",
+        "a",
+        "aan",
+        "para",
+        "do",
+        "till",
+        "til",
+        "vastaanottaja",
+        "saaja",
+        "kam",
+        "komu",
+        "до",
+        "προς",
+        "către",
+        "címzett",
+        "per a",
+    ),
     "subject": (
         "subject",
         "betreff",
@@ -63,8 +96,58 @@ _FWD_NAMES = {
         "asunto",
         "temat",
         "assunto",
+        "ämne",
+        "emne",
+        "efni",
+        "aihe",
+        "teema",
+        "tēma",
+        "tema",
+        "gaia",
+        "předmět",
+        "predmet",
+        "tárgy",
+        "subiect",
+        "тема",
+        "θέμα",
+        "assumpte",
+    ),
+    "other": (
+        "date",
+        "datum",
+        "gesendet",
+        "sent",
+        "envoy\\w*",
+        "data",
+        "fecha",
+        "verzonden",
+        "wys\\w+",
+        "enviado",
+        "inviato",
+        "cc",
+        "kopie",
+        "skickat",
+        "sendt",
+        "lähetetty",
+        "saadetud",
+        "nosūtīts",
+        "išsiųsta",
+        "odesláno",
+        "odoslané",
+        "elküldve",
+        "trimis",
+        "изпратено",
+        "στάλθηκε",
+        "poslano",
+        "enviat",
     ),
 }
+_FWD_FIELD = re.compile(
+    r"^\W{0,2}("
+    + "|".join(sorted({n for ns in _FWD_NAMES.values() for n in ns}, key=len, reverse=True))
+    + r")\s?:\s*(.*)$",
+    re.I,
+)
 
 
 class _Texts(NamedTuple):
