@@ -349,9 +349,18 @@ def _groups(name: str, raw: dict[str, Any]) -> tuple[CueGroup, ...]:
     groups = []
     for field in ("text", "subject"):
         for group, phrases in raw.get(field, {}).items():
-            expanded = [_expand(name, group, p, lexicon) for p in phrases]
+            expanded = [q for p in phrases for q in _phrases(name, group, p, lexicon)]
             groups.append(CueGroup(group, field, _compile(name, group, expanded)))
     return tuple(groups)
+
+
+def _phrases(name: str, group: str, phrase: str, lexicon: dict[str, list[str]]) -> list[str]:
+    """A phrase that is one lexicon entry becomes one phrase per stem: each is then tried only
+    when its own words occur, and starts with its own literal (one big alternation does not)."""
+    whole = _LEXICON_REF.fullmatch(phrase)
+    if whole and whole.group(1) in lexicon:
+        return list(lexicon[whole.group(1)])
+    return [_expand(name, group, phrase, lexicon)]
 
 
 def _expand(name: str, group: str, phrase: str, lexicon: dict[str, list[str]]) -> str:
@@ -391,7 +400,8 @@ def _required(phrase: str) -> tuple[frozenset[str], ...]:
     """Per plain token of a phrase (no wildcard, gap or punctuation), the words that satisfy it."""
     if phrase.startswith("re:"):
         return ()
-    tokens = (t.split("|") for t in fold(phrase).split())
+    # A multi-word alternative ("no_longer") needs at least its first word.
+    tokens = ([a.split("_")[0] for a in t.split("|")] for t in fold(phrase).split())
     return tuple(frozenset(alts) for alts in tokens if all(a.isalnum() for a in alts))
 
 
