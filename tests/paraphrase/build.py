@@ -1,6 +1,6 @@
 """Builds the paraphrase suite: tests/paraphrase/<lang>/texts.toml -> <lang>/*.eml + manifest.toml.
 
-Run: python tests/paraphrase/build.py [LANG ...]
+Run: python tests/paraphrase/build.py [--root FOLDER] [LANG ...]
 
 The texts were written by people who had not read the rule packs, from what is publicly known of
 Meta's mails (see README.md beside this file); this builder only wraps each text into a mail as Gmail
@@ -146,8 +146,11 @@ def build_language(folder: Path) -> int:
     return len(entries)
 
 
-def main(langs: list[str]) -> int:
-    folders = [HERE / lang for lang in langs] or sorted(p.parent for p in HERE.glob("*/texts.toml"))
+def main(args: list[str]) -> int:
+    root = HERE
+    if args[:1] == ["--root"]:  # another suite laid out the same way (tests/heldout/)
+        root, args = Path(args[1]).resolve(), args[2:]
+    folders = [root / lang for lang in args] or sorted(p.parent for p in root.glob("*/texts.toml"))
     for folder in folders:
         print(f"{folder.name}: {build_language(folder)} mails")
     return 0
