@@ -1,8 +1,10 @@
 """Builds the demo corpus in sample_mails/ (run: python tests/sample_builder.py).
 
-The .eml files are committed byte for byte; this builder is how the first corpus was made, with the
+The .eml files are committed byte for byte; this builder is how the corpus was made, with the
 MIME structure big providers produce (multipart HTML, quoted-printable, base64, RFC 2047 subjects,
-Authentication-Results, DKIM-Signature). New samples are usually added by hand: see README.md.
+DKIM-Signature) and each recipient provider's own header layout, as public samples show it
+(tests/provider_mails.py names the source of each). New samples are usually added by hand: see
+README.md.
 """
 
 from __future__ import annotations
@@ -13,33 +15,24 @@ import html
 import quopri
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import provider_mails  # noqa: E402 - found through the path above
+from metawatch.providers import registry  # noqa: E402
+from provider_mails import LAYOUTS, Delivery, Layout, dkim_signature  # noqa: E402
+
 OUT = Path(__file__).resolve().parent.parent / "sample_mails"
 FB_FORM = "https://www.facebook.com/help/contact/712876720715583"
 IG_FORM = "https://help.instagram.com/contact/767264225370182"
 
-PROVIDERS = {  # recipient domain -> authserv-id of the provider's Authentication-Results
-    "gmx.de": "gmx.net",
-    "web.de": "web.de",
-    "gmail.com": "mx.google.com",
-    "posteo.de": "posteo.de",
-    "ziggo.nl": "ziggo.nl",
-    "orange.fr": "orange.fr",
-    "free.fr": "free.fr",
-    "libero.it": "libero.it",
-    "wp.pl": "wp.pl",
-    "sapo.pt": "sapo.pt",
-    "icloud.com": "icloud.com",
-    "mailbox.org": "mailbox.org",
-    "t-online.de": "t-online.de",
-    "example.org": "mx.google.com",
-}
+# Providers of the demo cast that are not in the registry: a plain layout, which metawatch does
+# not trust unless the user names the authserv-id (trusted_authserv_ids).
+UNLISTED = {"ziggo.nl", "free.fr", "sapo.pt"}
 
 
 @dataclass
@@ -56,7 +49,7 @@ class Spec:
     link: str | None = None
     link_text: str = "Object"
     layout: str = "alt-qp"  # alt-qp, alt-b64, html-qp, html-b64, plain-8bit
-    auth: str = "pass"  # pass, fail-forged, none (no header), nodkim
+    auth: str = "pass"  # pass, fail-forged, none (no trace headers at all), nodkim
     extra_headers: list[tuple[str, str]] = field(default_factory=list)
     expect: dict[str, object] = field(default_factory=dict)
     raw: bytes | None = None
@@ -67,7 +60,7 @@ def build(spec: Spec) -> bytes:
     if spec.raw is not None:
         return spec.raw
     seed = hashlib.sha256(spec.file.encode()).hexdigest()
-    headers = _envelope(spec, seed) + [
+    own = [
         ("Date", format_datetime(spec.date)),
         ("To", spec.to),
         ("Subject", _subject(spec.subject, seed)),
@@ -77,77 +70,51 @@ def build(spec: Spec) -> bytes:
         *spec.extra_headers,
     ]
     body_headers, body = _body(spec, seed)
-    lines = [f"{k}: {v}" for k, v in headers + body_headers]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    rcpt = spec.to.rpartition("<")[2].rstrip(">").strip()
+    kind = {"pass": "pass", "fail-forged": "fail", "nodkim": "nodkim"}.get(spec.auth)
+    d = Delivery(rcpt, spec.sender, kind or "pass", spec.date, seed)
+    signature = [dkim_signature(d)] if kind in ("pass", "fail") else []
+    if kind is None:  # saved without its trace headers: no Received line, no verdict
+        trace = [("Return-Path", f"<{spec.sender}>"), ("Delivered-To", rcpt)]
+        return provider_mails.build(_plain(trace), d, own, body_headers, body)
+    forged = "first" if spec.auth == "fail-forged" else None
+    return provider_mails.build(_layout(rcpt), d, signature + own, body_headers, body, forged)
+
+
+def _layout(rcpt: str) -> Layout:
+    domain = rcpt.rpartition("@")[2]
+    if domain in UNLISTED:
+        return _plain_provider(domain)
+    found = registry().by_domain(domain)
+    return LAYOUTS[found.name if found else "gmail"]
+
+
+def _plain(trace: list[tuple[str, str]]) -> Layout:
+    return Layout("none", "no trace headers", lambda d: trace)
+
+
+def _plain_provider(domain: str) -> Layout:
+    """A provider outside the registry: one Authentication-Results under its Received line."""
+
+    def top(d: Delivery) -> list[tuple[str, str]]:
+        host, ip = d.client
+        return [
+            ("Return-Path", f"<{d.sender}>"),
+            ("Delivered-To", d.rcpt),
+            ("Received", f"from {host} ({host} [{ip}])\r\n\tby mx.{domain} with ESMTPS id "
+                         f"{d.seed[:12]}\r\n\tfor <{d.rcpt}>; {d.stamp}"),
+            ("Authentication-Results", f"{domain};\r\n\t{d.dkim()};\r\n\tspf={d.spf} "
+                                       f"smtp.mailfrom={d.sender};\r\n\tdmarc={d.dmarc} "
+                                       f"(p=REJECT sp=REJECT dis=NONE) header.from={d.domain}"),
+        ]  # fmt: skip
+
+    return Layout(domain, "a provider outside the registry", top,
+                  forged=lambda d: [provider_mails._forged_ar(domain, d)])  # fmt: skip
 
 
 def _mid_host(sender: str) -> str:
     domain = sender.rpartition("@")[2]
     return "www.facebook.com" if "facebook" in domain else f"mail.{domain}"
-
-
-def _envelope(spec: Spec, seed: str) -> list[tuple[str, str]]:
-    rcpt = spec.to.rpartition("<")[2].rstrip(">").strip()
-    provider = PROVIDERS.get(rcpt.rpartition("@")[2], "mx.google.com")
-    domain = spec.sender.rpartition("@")[2]
-    stamp = format_datetime(spec.date + timedelta(seconds=3))
-    out = [
-        ("Return-Path", f"<{spec.sender}>"),
-        ("Delivered-To", rcpt),
-        (
-            "Received",
-            f"from mx-out.{domain} (mx-out.{domain} [69.171.232.{int(seed[:2], 16) % 200}])\r\n"
-            f"\tby {provider} with ESMTPS id {seed[:12]}\r\n\tfor <{rcpt}>; {stamp}",
-        ),
-    ]
-    if spec.auth == "pass":
-        out.append(
-            (
-                "Authentication-Results",
-                f"{provider};\r\n\tdkim=pass header.i=@{domain} header.s=s1024-2013-q3 header.b={seed[:8]};"
-                f"\r\n\tspf=pass (domain of {spec.sender} designates 69.171.232.1 as permitted sender)"
-                f" smtp.mailfrom={spec.sender};\r\n\tdmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from={domain}",
-            )
-        )
-    elif spec.auth == "nodkim":
-        out.append(
-            (
-                "Authentication-Results",
-                f"{provider}; dkim=none; spf=softfail smtp.mailfrom={domain};"
-                f" dmarc=none header.from={domain}",
-            )
-        )
-    elif spec.auth == "fail-forged":
-        out.append(
-            (
-                "Authentication-Results",
-                f"{provider};\r\n\tdkim=fail (signature did not verify) header.d={domain};\r\n\tspf=fail"
-                f" smtp.mailfrom={domain};\r\n\tdmarc=fail (p=REJECT) header.from={domain}",
-            )
-        )
-        out.append(
-            (
-                "Received",
-                "from relay.bulk-sender.biz (unknown [185.220.101.7]) by relay.bulk-sender.biz",
-            )
-        )
-        out.append(
-            (
-                "Authentication-Results",
-                f"{provider}; dkim=pass header.d={domain}; dmarc=pass header.from={domain}",
-            )
-        )
-    if spec.auth in ("pass", "fail-forged", "nodkim"):
-        out.append(
-            (
-                "DKIM-Signature",
-                f"v=1; a=rsa-sha256; c=relaxed/simple; d={domain};\r\n\ts=s1024-2013-q3;"
-                f" t={int(spec.date.timestamp())}; bh={base64.b64encode(bytes.fromhex(seed)).decode()};\r\n"
-                f"\th=Date:To:Subject:Message-ID:From:MIME-Version:Content-Type;\r\n"
-                f"\tb={base64.b64encode(bytes.fromhex(seed * 2)).decode()[:86]}",
-            )
-        )
-    return out
 
 
 def _subject(subject: str, seed: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from metawatch.providers import registry
 from sample_builder import FB_FORM, IG_FORM, Spec
 from sample_texts import ACCEPTED, CODE, NOTICE_2024, NOTICE_2025
 
@@ -50,6 +51,13 @@ def _addr(to: str) -> str:
     return to.rpartition("<")[2].rstrip(">").strip().lower()
 
 
+def _verified(auth: str, to: str | None) -> str:
+    """A genuine mail passes only where the provider's verdict is known (not Orange, Libero, or
+    the providers outside the registry: ziggo.nl, free.fr, sapo.pt)."""
+    found = registry().by_domain(_addr(to)) if to else None
+    return "none" if auth == "pass" and not (found and found.verdict_known) else auth
+
+
 def expect(
     kind: str,
     platform: str | None,
@@ -59,7 +67,7 @@ def expect(
     to: str | None,
     **more: object,
 ) -> dict[str, object]:
-    e: dict[str, object] = {"kind": kind, "rule": rule, "authenticity": auth}
+    e: dict[str, object] = {"kind": kind, "rule": rule, "authenticity": _verified(auth, to)}
     if platform:
         e["platform"] = platform
     if lang:

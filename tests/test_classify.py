@@ -13,6 +13,10 @@ from .conftest import make_mail
 GOOGLE_PASS = (
     "mx.google.com; dkim=pass header.i=@facebookmail.com; dmarc=pass header.from=facebookmail.com"
 )
+# Gmail's entry line: the provider of a mail file is read from its topmost Received line
+BY_GOOGLE = (
+    "from mx-out.facebookmail.com (mx-out.facebookmail.com. [69.171.232.1]) by mx.google.com"
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +42,8 @@ def test_confirmation_in_the_indicative_is_an_acceptance(classifier: Classifier)
         "Hi anna, we've reviewed your request and will honor your objection. This means your request "
         "will be applied going forward to AI at Meta."
     )
-    result = classify(classifier, body, headers={"Authentication-Results": GOOGLE_PASS})
+    headers = {"Received": BY_GOOGLE, "Authentication-Results": GOOGLE_PASS}
+    result = classify(classifier, body, headers=headers)
     assert result.kind is Kind.OBJECTION_ACCEPTED
     assert result.authenticity is Authenticity.PASS
     assert {c.group for c in result.cues} >= {"topic", "accept"}

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from metawatch import auth, parsing
 from metawatch.classify import Classifier
 from metawatch.models import Authenticity, Kind
+from metawatch.providers import Receiver, registry
 
 CLASSIFIER = Classifier()
 CHARSETS = st.sampled_from(
@@ -90,12 +91,18 @@ def test_broken_mime_never_raises(raw: bytes) -> None:
 
 
 @EXAMPLES
-@given(st.lists(TEXT, max_size=4))
-def test_garbage_authentication_results_never_pass(headers: list[str]) -> None:
-    verdict = auth.verdict("notification@facebookmail.com", headers, CLASSIFIER.senders)
-    trusted = auth.trusted_header(headers, CLASSIFIER.senders.trusted)
+@given(st.lists(st.tuples(st.sampled_from(["authentication-results", "received", "x-wp-dkim-status",
+                                           "from"]), TEXT), max_size=6),
+       st.sampled_from(registry().names()))  # fmt: skip
+def test_garbage_headers_never_pass(headers: list[tuple[str, str]], name: str) -> None:
+    p = registry().get(name)
+    verdict = auth.verdict("notification@facebookmail.com", headers, CLASSIFIER.senders,
+                           Receiver(p, "test"))  # fmt: skip
     if verdict.authenticity is Authenticity.PASS:
-        assert trusted is not None and "pass" in trusted.lower()
+        assert p is not None
+        assert any(
+            "pass" in v.lower() or "good" in v.lower() for _, v in auth.provider_headers(headers, p)
+        )
 
 
 def test_deeply_nested_html_and_huge_single_line() -> None:

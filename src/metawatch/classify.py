@@ -19,6 +19,7 @@ from metawatch.models import (
     Mail,
     Platform,
 )
+from metawatch.providers import MailboxLike, Receiver, Trust
 from metawatch.rules import (
     UNDETERMINED,
     CueGroup,
@@ -193,11 +194,12 @@ class Classifier:
     def __init__(
         self,
         rules: RuleSet | None = None,
-        trusted: tuple[str, ...] = (),
+        trust: Trust | None = None,
         verify_dkim: bool = False,
         dnsfunc: auth.DnsFunc | None = None,
     ) -> None:
         self._given = rules
+        self.trust = trust or Trust()
         self.verify_dkim = verify_dkim
         self.dnsfunc = dnsfunc
         s = rules.senders if rules else sender_data()
@@ -205,8 +207,11 @@ class Classifier:
             domains=dict(s["domains"]),
             brands=tuple(s["lookalike"]["brands"]),
             labels=tuple(s["lookalike"]["labels"]),
-            trusted=tuple(s["trust"]["authserv_ids"]) + tuple(t.lower() for t in trusted),
         )
+
+    def receiver(self, mail: Mail, mailbox: MailboxLike | None = None) -> Receiver:
+        """The provider that received this mail, and how that was decided."""
+        return self.trust.receiver(mail.headers, mailbox)
 
     @functools.cached_property
     def rules(self) -> RuleSet:
@@ -224,26 +229,32 @@ class Classifier:
         groups = [g for p in self.rules.packs for g in p.groups] + list(self.rules.common)
         return [g for g in groups if g.name in GATES]
 
-    def classify(self, mail: Mail, raw: bytes | None = None) -> Classification:
+    def classify(
+        self, mail: Mail, raw: bytes | None = None, mailbox: MailboxLike | None = None
+    ) -> Classification:
         """Decide what a mail is; never raises for any parsed mail.
 
-        With ``verify_dkim`` and the raw bytes, a mail without a trusted pass gets its DKIM
-        signature verified locally.
+        The sender verdict rests on the headers of the provider that received the mail: the
+        ``mailbox``'s, else the one ``--provider`` names, else the one its Received line names.
+        With ``verify_dkim`` and the raw bytes, the DKIM signature is also verified locally, and
+        a signature that does not verify overrides the headers.
         """
         if mail.error:
             return Classification(Kind.UNPARSEABLE, "parse.error", self.rules.version)
         domain = mail.from_addr.rpartition("@")[2]
         if self.senders.meta_domain(domain):
-            verdict = auth.verdict(mail.from_addr, mail.auth_results, self.senders)
-            if self.verify_dkim and raw and verdict.authenticity is not Authenticity.PASS:
-                verdict = auth.verify_dkim(raw, domain, self.dnsfunc) or verdict
+            verdict = auth.verdict(mail.from_addr, mail.headers, self.senders,
+                                   self.receiver(mail, mailbox))  # fmt: skip
+            if self.verify_dkim and raw:
+                verdict = auth.combine(verdict, auth.verify_dkim(raw, domain, self.dnsfunc))
             return self._content(mail, verdict)
         inner = self._forwarded(mail)
         if inner is not None:
             forwarded = AuthVerdict(Authenticity.NONE, "forwarded: outer headers prove nothing")
             return replace(self._content(inner, forwarded), forwarded=True)
         if self.senders.looks_like_meta(domain) or self._brand_name(mail.from_name):
-            result = self._content(mail, auth.verdict(mail.from_addr, (), self.senders))
+            nobody = Receiver(None, "not checked")
+            result = self._content(mail, auth.verdict(mail.from_addr, (), self.senders, nobody))
             if result.kind in AI_KINDS:
                 reason = f"not a Meta domain ({domain}) but poses as Meta"
                 return replace(result, auth=AuthVerdict(Authenticity.FAIL, reason))
@@ -351,7 +362,7 @@ class Classifier:
         """The Meta mail inside a forward: an attached original or an inline forward block."""
         for attached in mail.attached:
             if self.senders.meta_domain(attached.from_addr.rpartition("@")[2]):
-                return replace(attached, to=attached.to or mail.to, auth_results=())
+                return replace(attached, to=attached.to or mail.to, auth_results=(), headers=())
         marker = self.common["forward_marker"].regex.search(fold(mail.text))
         if marker is None:
             return None
@@ -369,6 +380,7 @@ class Classifier:
             x_original_to=(),
             text=body,
             auth_results=(),
+            headers=(),
             attached=(),
         )
 

@@ -39,6 +39,8 @@ class MailboxConfig:
     max_message_size: int = 10_000_000
     batch_size: int = 500
     retries: int = 3
+    provider: str | None = None  # see providers.toml; else known from the host
+    trusted_authserv_ids: tuple[str, ...] = ()  # a self-hosted server's authserv-id(s)
 
     @property
     def effective_port(self) -> int:
@@ -164,6 +166,7 @@ def parse(data: dict[str, Any], path: Path | None) -> Settings:
     health = _build(HealthConfig, _table(data, "health", where), f"{where}: [health]")
     for m in mailboxes:
         _check_mailbox(m, where)
+        _check_provider(m, settings.trusted_authserv_ids, where)
     for a in accounts:
         if a.platform not in PLATFORMS:
             raise ConfigError(
@@ -260,14 +263,25 @@ def _check_mailbox(m: MailboxConfig, where: str) -> None:
         raise ConfigError(f"{w}: batch_size and max_message_size must be positive")
 
 
+def _check_provider(m: MailboxConfig, trusted: tuple[str, ...], where: str) -> None:
+    """A named provider must be in the registry (self-hosted needs its authserv-ids)."""
+    from metawatch.providers import lookup
+
+    if m.provider:
+        lookup(m.provider, (*m.trusted_authserv_ids, *trusted),
+               f"{where}: mailbox '{m.name}': provider")  # fmt: skip
+
+
 STARTER = """\
 # metawatch configuration (TOML). Every setting is documented in the README.
 # This file is created with mode 0600; it never holds a password itself.
 
 # database = "~/.local/share/metawatch/metawatch.db"   # or a URL; --db and $METAWATCH_DB override
 
-# Extra receivers whose Authentication-Results header you trust (your own mail server):
-# trusted_authserv_ids = ["mx.example.org"]
+# Sender verification reads the verdict of the provider that received a mail, known from the
+# mailbox's host (or `provider = "…"` in a [[mailbox]]). For your own mail server, name the
+# authserv-id it writes in Authentication-Results (matched exactly):
+# trusted_authserv_ids = ["mail.example.org"]
 
 # Count confirmations that carry no authentication results as protection (not recommended):
 # accept_unverified = false
@@ -291,6 +305,7 @@ STARTER = """\
 # tls = "implicit"                       # implicit (port 993), starttls (143) or plain
 # password_command = "pass show mail/gmx"  # or password_env / password_file / oauth2_token_command
 # folders = []                           # empty: every folder but Trash, Drafts and Sent
+# provider = "gmx"                       # only when the host does not say it (Proton Bridge: "proton")
 
 # [[account]]
 # platform = "instagram"                 # facebook, instagram, threads or whatsapp
@@ -310,8 +325,11 @@ def write_starter(path: Path) -> None:
         f.write(STARTER)
 
 
-def mailbox_from_url(url: str) -> MailboxConfig:
-    """An ad-hoc mailbox from ``imaps://user@host:port/?ca_file=…&folders=INBOX,Spam``."""
+def mailbox_from_url(url: str, trusted: tuple[str, ...] = ()) -> MailboxConfig:
+    """An ad-hoc mailbox from ``imaps://user@host:port/?ca_file=…&folders=INBOX,Spam``.
+
+    ``trusted`` are the config's trusted_authserv_ids (for ``provider=self-hosted``).
+    """
     from urllib.parse import parse_qs, unquote, urlsplit
 
     parts = urlsplit(url)
@@ -322,7 +340,7 @@ def mailbox_from_url(url: str) -> MailboxConfig:
         raise ConfigError(f"{url}: no password in the URL (it would show in `ps` and the shell "
                           "history): use $METAWATCH_PASSWORD or the prompt")  # fmt: skip
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    known = {"ca_file", "folders", "tls", "allow_plaintext"}
+    known = {"ca_file", "folders", "tls", "allow_plaintext", "provider"}
     if unknown := set(query) - known:
         raise ConfigError(f"{url}: unknown parameter(s) {', '.join(sorted(unknown))}")
     tls = query.get("tls", "implicit" if parts.scheme == "imaps" else "starttls")
@@ -335,8 +353,10 @@ def mailbox_from_url(url: str) -> MailboxConfig:
         ca_file=query.get("ca_file"),
         allow_plaintext=query.get("allow_plaintext", "") in ("1", "true", "yes"),
         folders=tuple(f for f in query.get("folders", "").split(",") if f),
+        provider=query.get("provider") or None,
     )
     _check_mailbox(mailbox, url.split("?")[0])
+    _check_provider(mailbox, trusted, url.split("?")[0])
     return mailbox
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from metawatch.config import MailboxConfig, Settings, mailbox_from_url
 from metawatch.credentials import Prompt, resolve
@@ -11,14 +11,23 @@ from metawatch.errors import MetawatchError
 from metawatch.report import safe
 from metawatch.rules import senders
 
+if TYPE_CHECKING:
+    from metawatch.classify import Classifier
+    from metawatch.providers import Receiver
+
 
 def mailboxes(urls: Sequence[str], settings: Settings) -> list[MailboxConfig]:
     """The mailboxes to check: those given as URLs, else the configured ones."""
-    return [mailbox_from_url(u) for u in urls] if urls else list(settings.mailboxes)
+    if urls:
+        return [mailbox_from_url(u, settings.trusted_authserv_ids) for u in urls]
+    return list(settings.mailboxes)
 
 
-def check_mailbox(mailbox: MailboxConfig, prompt: Prompt | None) -> tuple[list[str], int]:
+def check_mailbox(
+    mailbox: MailboxConfig, prompt: Prompt | None, classifier: Classifier | None = None
+) -> tuple[list[str], int]:
     """Report lines for one mailbox, and the exit code its problems deserve."""
+    from metawatch.classify import Classifier
     from metawatch.sources.imap import ImapSource
 
     head = f"mailbox {mailbox.name} ({mailbox.host}:{mailbox.effective_port}, tls={mailbox.tls})"
@@ -33,17 +42,48 @@ def check_mailbox(mailbox: MailboxConfig, prompt: Prompt | None) -> tuple[list[s
         mark = "scan" if f.scanned else "skip"
         count = f"  {r.meta_mails[f.name]} Meta-sender mails" if f.name in r.meta_mails else ""
         lines.append(f"  {mark}  {safe(f.name)}  [{' '.join(f.flags) or '-'}]{count}")
-    lines.append(_auth_line(r.auth_results))
+    lines.extend(provider_lines(mailbox, r.sample, classifier or Classifier()))
     return lines, 0
 
 
-def _auth_line(seen: bool | None) -> str:
-    if seen is None:
-        return "  auth  no Meta mail found to check for Authentication-Results"
-    if seen:
-        return "  auth  the server adds Authentication-Results: confirmations can be verified"
-    return ("  auth  WARNING: no Authentication-Results header on Meta's mail: confirmations will "
-            "show as needs_review (see accept_unverified)")  # fmt: skip
+def provider_lines(mailbox: MailboxConfig, sample: bytes | None, c: Classifier) -> list[str]:
+    """Which provider receives this mailbox's mail, and whether Meta's mail carries its verdict."""
+    from metawatch import parsing
+
+    known = c.trust.for_mailbox(mailbox)
+    lines = [_provider_line(mailbox, known)]
+    if sample is None:
+        return [*lines, "  auth  no Meta mail found to check for the provider's verdict"]
+    mail = parsing.parse(sample)
+    receiver = c.receiver(mail, mailbox)
+    if known is None and receiver.provider is not None:
+        lines.append(f"  prov  Meta's newest mail here was received by {receiver.provider.label} "
+                     f"({safe(receiver.how)})")  # fmt: skip
+    return [*lines, _verdict_line(receiver, mail.headers)]
+
+
+def _provider_line(mailbox: MailboxConfig, known: Receiver | None) -> str:
+    if known is None or known.provider is None:
+        return (f"  prov  host {safe(mailbox.host)} is not a listed provider: each mail's "
+                "topmost Received line names it")  # fmt: skip
+    return f"  prov  {known.provider.label} ({safe(known.how)})"
+
+
+def _verdict_line(receiver: Receiver, headers: Sequence[tuple[str, str]]) -> str:
+    from metawatch.auth import provider_headers
+
+    p, unverified = receiver.provider, "confirmations will show as needs_review"
+    if p is None:
+        return (f"  auth  WARNING: Meta's newest mail here came through no listed provider "
+                f"({safe(receiver.how)}): {unverified}; set provider or trusted_authserv_ids")  # fmt: skip
+    if not p.verdict_known:
+        return f"  auth  WARNING: {p.label} writes no verdict metawatch can read: {unverified}"
+    found = provider_headers(headers, p)
+    if not found:
+        return f"  auth  WARNING: Meta's newest mail here carries no verdict of {p.label}: {unverified}"
+    name, value = found[-1]
+    return (f"  auth  Meta's mail here carries {p.label}'s verdict, so confirmations can be "
+            f"verified: {safe(name)}: {safe(value)[:100]}")  # fmt: skip
 
 
 def check_database(store: Any) -> list[str]:

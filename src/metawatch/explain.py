@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from metawatch.errors import SourceNotFound
-from metawatch.models import Classification, Cue, MessageRecord
+from metawatch.models import AuthVerdict, Classification, Cue, MessageRecord
 from metawatch.report import day, safe
 from metawatch.rules import load_rules
+
+if TYPE_CHECKING:
+    from metawatch.classify import Classifier
 
 KIND_WORDS = {
     "policy_notice": "a notice that Meta will use your data for AI (you may object)",
@@ -23,7 +27,7 @@ KIND_WORDS = {
 }
 
 
-def explain_file(path: str) -> list[str]:
+def explain_file(path: str, classifier: Classifier | None = None) -> list[str]:
     """Parse, classify and explain one file."""
     from metawatch import parsing
     from metawatch.classify import Classifier
@@ -31,8 +35,9 @@ def explain_file(path: str) -> list[str]:
     p = Path(path)
     if not p.is_file():
         raise SourceNotFound(f"no such file: {path}")
-    mail = parsing.parse(p.read_bytes())
-    result = Classifier().classify(mail)
+    raw = p.read_bytes()
+    mail = parsing.parse(raw)
+    result = (classifier or Classifier()).classify(mail, raw)
     return [*_header(mail.subject, mail.from_addr, day(mail.date)), *_body(result, mail.error)]
 
 
@@ -45,8 +50,7 @@ def explain_record(rec: MessageRecord) -> list[str]:
         f"platform:  {rec.platform.value if rec.platform else '-'}, language {rec.language or '-'}"
     )
     lines.append(f"sender:    {rec.authenticity.value} — {safe(rec.auth_reason)}")
-    if rec.auth_header:
-        lines.append(f"           relied on: Authentication-Results: {safe(rec.auth_header)}")
+    lines.extend(_relied_on(rec.auth_header))
     if rec.forwarded:
         lines.append("forwarded: yes — the forwarded original was classified")
     lines.extend(_cues(rec.cues))
@@ -63,14 +67,28 @@ def _body(r: Classification, error: str | None) -> list[str]:
         f"rule:      {r.rule} (rule packs {r.rules_version}) {_rule_text(r.rule)}",
         f"platform:  {r.platform.value if r.platform else '-'}, language {r.language or '-'}",
         f"sender:    {r.authenticity.value} — {safe(r.auth.reason)}",
+        *_provider(r.auth),
+        *_relied_on(r.auth.header),
     ]
-    if r.auth.header:
-        lines.append(f"           relied on: Authentication-Results: {safe(r.auth.header)}")
     if r.forwarded:
         lines.append("forwarded: yes — the forwarded original was classified")
     if error:
         lines.append(f"error:     {safe(error)}")
     return [*lines, *_cues(r.cues)]
+
+
+def _provider(v: AuthVerdict) -> Iterator[str]:
+    if v.provider:
+        yield f"provider:  {safe(v.provider)}"
+
+
+def _relied_on(header: str) -> Iterator[str]:
+    """The header fields a verdict rested on; older records hold one bare A-R value."""
+    for i, line in enumerate(header.splitlines()):
+        name, sep, _ = line.partition(":")
+        if not sep or " " in name or "=" in name or ";" in name:
+            line = f"Authentication-Results: {line}"
+        yield f"{'relied on:' if i == 0 else '          '} {safe(line)}"
 
 
 def _cues(cues: tuple[Cue, ...]) -> Iterator[str]:

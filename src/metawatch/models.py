@@ -41,7 +41,7 @@ class Platform(StrEnum):
 
 
 class Authenticity(StrEnum):
-    """Whether the sender is proven to be Meta (RFC 8601 results of a trusted receiver)."""
+    """Whether the sender is proven to be Meta (the receiving provider's verdict, RFC 8601)."""
 
     PASS = "pass"
     FAIL = "fail"
@@ -114,6 +114,9 @@ class Mail:
     x_original_to: tuple[str, ...] = ()
     date: datetime | None = None
     auth_results: tuple[str, ...] = ()
+    # Every header field in order, topmost first: (lower-case name, unfolded value). Where a
+    # provider's verdict sits among them shows whether the provider or the sender wrote it.
+    headers: tuple[tuple[str, str], ...] = ()
     text: str = ""
     links: tuple[Link, ...] = ()
     attached: tuple[Mail, ...] = ()
@@ -143,7 +146,8 @@ class AuthVerdict:
 
     authenticity: Authenticity
     reason: str
-    header: str = ""
+    header: str = ""  # the header fields relied on, one "Name: value" per line
+    provider: str = ""  # the provider whose verdict was read, and how it was recognised
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ MAX_ATTACHED_DEPTH = 2  # forwarded mails inside forwarded mails
 # The work per mail is bounded before any parsing: Meta's mails are ~100 KB with < 10 parts.
 MAX_MAIL = 25_000_000  # bytes (an IMAP mailbox's max_message_size applies before this)
 MAX_PARTS = 1_000  # lines that may open a MIME part; mail-parser also stops deep nesting
+MAX_FIELDS = 1_000  # header fields kept in order (the first and the last half when there are more)
+MAX_FIELD = 4_000  # characters of one header value kept
 
 # Invisible characters that break phrase matching: soft hyphen, zero-width
 # space/joiners, word joiner, BOM, combining grapheme joiner (preheader padding).
@@ -105,6 +107,7 @@ def _parse(raw: bytes, digest: str, depth: int, screen: Screen | None = None) ->
         x_original_to=addresses(msg, "X-Original-To"),
         date=_date(header(msg, "Date")),
         auth_results=tuple(header_all(msg, "Authentication-Results")),
+        headers=header_fields(msg),
         text=_body_text(plain, html_text),
         links=links,
         attached=_attached(msg, depth),
@@ -115,6 +118,20 @@ def _parse(raw: bytes, digest: str, depth: int, screen: Screen | None = None) ->
 def header_all(msg: Message, name: str) -> list[str]:
     """Every value of a header, RFC 2047 decoded and unfolded, in order (topmost first)."""
     return [_decode(v) for v in msg.get_all(name, [])]
+
+
+def header_fields(msg: Message) -> tuple[tuple[str, str], ...]:
+    """Every header field in order as (lower-case name, unfolded value), within bounds.
+
+    Both ends are kept when there are too many: providers write at the top and at the bottom.
+    """
+    items = msg.items()
+    if len(items) > MAX_FIELDS:
+        items = items[: MAX_FIELDS // 2] + items[-MAX_FIELDS // 2 :]
+    return tuple(
+        (name.strip().lower(), " ".join(str(value).replace("\x00", "").split())[:MAX_FIELD])
+        for name, value in items
+    )
 
 
 def header(msg: Message, name: str) -> str:

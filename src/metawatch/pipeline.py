@@ -135,13 +135,13 @@ class Scanner:
                 for batch in source.batches():
                     if batch.total is not None:
                         self.progress.folder(source.name, batch.folder, batch.total)
-                    self._batch(source.name, batch)
+                    self._batch(source.name, batch, source.mailbox)
             except SourceError as e:  # one failing mailbox does not stop the others
                 log.debug("source %s failed", source.name, exc_info=True)
                 self.summary.failed.append((source.name, e))
         return self.summary
 
-    def _batch(self, name: str, batch: Batch) -> None:
+    def _batch(self, name: str, batch: Batch, mailbox: MailboxConfig | None = None) -> None:
         mails = batch.mails
         if not mails and batch.cursor is None:
             return  # a folder's announcement, nothing to store
@@ -152,20 +152,20 @@ class Scanner:
         new = []
         for raw in mails:
             if raw.key not in known:
-                new.append(self._one(raw))
+                new.append(self._one(raw, mailbox))
                 self.progress.advance(name, 1)
         stored = self.store.add_messages(new, batch.cursor) if self.store else new
         self.summary.new += len(stored)
         self.summary.by_kind.update(m.result.kind.value for m in stored)
 
-    def _one(self, raw: RawMail) -> NewMessage:
+    def _one(self, raw: RawMail, mailbox: MailboxConfig | None = None) -> NewMessage:
         screen = self.classifier.needs_full_text
         mail = (
             parsing.skipped(raw.key, raw.skipped)
             if raw.skipped
             else parsing.parse(raw.data, screen=screen)
         )
-        result = self.classifier.classify(mail, raw.data)
+        result = self.classifier.classify(mail, raw.data, mailbox)
         if mail.error:
             log.warning("unparseable mail %s: %s", raw.key, mail.error)
         kept = raw.data if self.keep and result.kind in AI_KINDS else None
@@ -236,7 +236,7 @@ def open_sources(
     if not names:
         return [imap_source(m, store, prompt) for m in settings.mailboxes]
     return [
-        imap_source(mailbox_from_url(n), store, prompt)
+        imap_source(mailbox_from_url(n, settings.trusted_authserv_ids), store, prompt)
         if n.startswith(("imap://", "imaps://"))
         else FileSource(n)
         for n in names
@@ -252,15 +252,6 @@ def imap_source(mailbox: MailboxConfig, store: Store | None, prompt: Prompt | No
     domains = list(senders()["imap"]["search_from"])
     cursors = store.cursors(mailbox.name) if store else {}
     return ImapSource(mailbox, lambda: resolve(mailbox, prompt), domains, cursors)
-
-
-def trusted_receivers(settings: Settings) -> tuple[str, ...]:
-    """Extra trusted authserv-ids: the config's, and those derived from the IMAP hosts."""
-    derived = []
-    for m in settings.mailboxes:
-        labels = m.host.lower().split(".")
-        derived += [m.host.lower(), ".".join(labels[-2:])]
-    return tuple(dict.fromkeys([*settings.trusted_authserv_ids, *derived]))
 
 
 def report(store: Store, policy: status.Policy | None = None) -> list[AccountStatus]:

@@ -45,6 +45,7 @@ def reclassify(store: Store, classifier: Classifier, settings: Settings, prompt:
     records = store.messages(include_not_meta=True)
     raw = _fetch_all(records, settings, prompt)
     scanner = Scanner(store, classifier)
+    mailboxes = {m.name: m for m in settings.mailboxes}
     out, kept = Outcome(), []
     for rec in records:
         data = raw.get(rec.source_key)
@@ -53,7 +54,7 @@ def reclassify(store: Store, classifier: Classifier, settings: Settings, prompt:
             continue
         out.checked += 1
         mail = parsing.parse(data)
-        result = classifier.classify(mail)
+        result = classifier.classify(mail, data, mailboxes.get(_mailbox_name(rec.source_key) or ""))
         if settings.keep_originals and not dry_run and result.kind in AI_KINDS:
             kept += _original(rec, data)
         if _summary(rec) == _summary_of(result):
@@ -68,6 +69,11 @@ def reclassify(store: Store, classifier: Classifier, settings: Settings, prompt:
             store.update_classification(rec.id, NewMessage(rec.source_key, mail, result, account))
     store.keep_originals(kept)
     return out
+
+
+def _mailbox_name(key: str) -> str | None:
+    """The configured mailbox an IMAP key comes from (its provider judges the sender)."""
+    return key[5:].split("/", 1)[0] if key.startswith("imap:") else None
 
 
 def _original(rec: MessageRecord, data: bytes) -> list[tuple[int, bytes]]:
@@ -92,8 +98,8 @@ def _fetch_all(
     found: dict[str, bytes] = {}
     imap_keys: dict[str, list[str]] = {}
     for rec in records:
-        if rec.source_key.startswith("imap:"):
-            imap_keys.setdefault(rec.source_key[5:].split("/", 1)[0], []).append(rec.source_key)
+        if (name := _mailbox_name(rec.source_key)) is not None:
+            imap_keys.setdefault(name, []).append(rec.source_key)
         elif (data := read_key(rec.source_key)) is not None:
             found[rec.source_key] = data
     for name, keys in imap_keys.items():

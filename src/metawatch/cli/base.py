@@ -70,14 +70,14 @@ class Context:
         if self._store is not None:
             self._store.close()
 
-    def classifier(self) -> Any:
-        """A classifier that also trusts the receivers named in, or derived from, the config."""
-        from metawatch import pipeline
+    def classifier(self, provider: str | None = None) -> Any:
+        """A classifier that reads each mail's provider (``provider``: --provider for files)."""
         from metawatch.classify import Classifier
+        from metawatch.providers import Trust
 
         settings = self.settings()
-        return Classifier(trusted=pipeline.trusted_receivers(settings),
-                          verify_dkim=self.verify_dkim or settings.verify_dkim)  # fmt: skip
+        trust = Trust(settings.trusted_authserv_ids, provider)
+        return Classifier(trust=trust, verify_dkim=self.verify_dkim or settings.verify_dkim)
 
     def policy(self) -> Any:
         """How evidence counts, from the config."""
@@ -108,6 +108,15 @@ def forms() -> dict[str, str]:
     from metawatch.rules import senders
 
     return dict(senders()["forms"])
+
+
+def provider_option(f: Any) -> Any:
+    """--provider NAME: which provider received mail read from files (see providers.toml)."""
+    return click.option(
+        "--provider", metavar="NAME",
+        help="The mail provider that received the mail in files (gmail, gmx, outlook, …; "
+        "self-hosted): its verdict is read [default: from each mail's Received line].",
+    )(f)  # fmt: skip
 
 
 def emit_json(obj: Any) -> None:

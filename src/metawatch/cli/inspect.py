@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from metawatch.cli.base import Context, cli, emit_json
+from metawatch.cli.base import Context, cli, emit_json, provider_option
 
 
 @cli.command()
@@ -13,14 +13,17 @@ from metawatch.cli.base import Context, cli, emit_json
 @click.option(
     "--verify-dkim", is_flag=True, help="Also verify DKIM signatures locally (needs DNS)."
 )
+@provider_option
 @click.pass_obj
-def classify(obj: Context, files: tuple[str, ...], as_json: bool, verify_dkim: bool) -> None:
+def classify(
+    obj: Context, files: tuple[str, ...], as_json: bool, verify_dkim: bool, provider: str | None
+) -> None:
     """Classify mail files without a database."""
     from metawatch import parsing, report
     from metawatch.sources.files import FileSource
 
     obj.verify_dkim = verify_dkim
-    classifier = obj.classifier()
+    classifier = obj.classifier(provider)
     rows = []
     for source in [FileSource(f) for f in files]:
         for batch in source.batches():
@@ -39,13 +42,14 @@ def classify(obj: Context, files: tuple[str, ...], as_json: bool, verify_dkim: b
 
 @cli.command()
 @click.argument("target", metavar="FILE|ID")
+@provider_option
 @click.pass_obj
-def explain(obj: Context, target: str) -> None:
-    """Why a mail (a file, or a stored message id) got its kind."""
+def explain(obj: Context, target: str, provider: str | None) -> None:
+    """Why a mail (a file, or a stored message id) got its kind and sender verdict."""
     from metawatch import explain as ex
 
     if target.isdigit():
         lines = ex.explain_record(obj.store().message(int(target)))
     else:
-        lines = ex.explain_file(target)
+        lines = ex.explain_file(target, obj.classifier(provider))
     click.echo("\n".join(lines))

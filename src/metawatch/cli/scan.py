@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from metawatch.cli.base import Context, cli, forms, log, now, prompt_password
+from metawatch.cli.base import Context, cli, forms, log, now, prompt_password, provider_option
 from metawatch.errors import UsageError
 from metawatch.models import Kind, State
 
@@ -22,6 +22,7 @@ from metawatch.models import Kind, State
     "-j", "--jobs", type=click.IntRange(min=1), metavar="N",
     help="Scan up to N mailboxes at once [default: the config's jobs, else 4].",
 )  # fmt: skip
+@provider_option
 @click.pass_obj
 def scan(
     obj: Context,
@@ -30,6 +31,7 @@ def scan(
     quiet: bool,
     verify_dkim: bool,
     jobs: int | None,
+    provider: str | None,
 ) -> int:
     """Scan mail: the configured mailboxes, or each SOURCE given; then alert.
 
@@ -48,12 +50,13 @@ def scan(
     if not sources and not settings.mailboxes:
         raise UsageError("nothing to scan: give a SOURCE, or configure a [[mailbox]] "
                          "(see `metawatch config init`)")  # fmt: skip
+    classifier = obj.classifier(provider)
     if dry_run:
         with scan_progress(quiet) as progress:
             opened = pipeline.open_sources(
                 sources, settings, None, progress.asking(prompt_password)
             )
-            summary = pipeline.scan_all(None, obj.classifier(), opened, jobs, progress=progress)
+            summary = pipeline.scan_all(None, classifier, opened, jobs, progress=progress)
         _print_summary(summary, dry_run=True)
         return _scan_code(summary)
     store = obj.store()
@@ -63,7 +66,7 @@ def scan(
             opened = pipeline.open_sources(
                 sources, settings, store, progress.asking(prompt_password)
             )
-            summary = pipeline.scan_all(store, obj.classifier(), opened, jobs,
+            summary = pipeline.scan_all(store, classifier, opened, jobs,
                                         settings.keep_originals, progress)  # fmt: skip
         for _name, error in summary.failed:
             log.error("%s", error)
@@ -118,13 +121,14 @@ def _print_summary(summary: Any, dry_run: bool) -> None:
 
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="Show what would change; store nothing.")
+@provider_option
 @click.pass_obj
-def reclassify(obj: Context, dry_run: bool) -> None:
+def reclassify(obj: Context, dry_run: bool, provider: str | None) -> None:
     """Re-run the current rules over stored mails (read again from files or IMAP)."""
     from metawatch import reclassify as rc
     from metawatch import report
 
-    classifier = obj.classifier()
+    classifier = obj.classifier(provider)
     out = rc.reclassify(obj.store(), classifier, obj.settings(), prompt_password, dry_run=dry_run)
     verb = "would change" if dry_run else "changed"
     click.echo(f"checked {out.checked} mails with rule packs {classifier.rules.version}: "

@@ -55,9 +55,9 @@ def doctor(obj: Context, sources: tuple[str, ...]) -> int:
     mailboxes = doc.mailboxes(sources, obj.settings())
     if not mailboxes:
         raise UsageError("no mailbox configured: add a [[mailbox]] or give an IMAP URL")
-    worst = 0
+    worst, classifier = 0, obj.classifier()
     for mailbox in mailboxes:
-        lines, code = doc.check_mailbox(mailbox, prompt_password)
+        lines, code = doc.check_mailbox(mailbox, prompt_password, classifier)
         click.echo("\n".join(lines))
         worst = max(worst, code)
     click.echo("\n".join([*doc.check_database(obj.store()), *doc.check_accounts(obj.store())]))

@@ -124,6 +124,7 @@ def classification_json(name: str, mail: Mail, r: Classification) -> dict[str, A
         "subject": mail.subject,
         "authenticity": r.authenticity.value,
         "auth_reason": r.auth.reason,
+        "provider": r.auth.provider or None,
         "forwarded": r.forwarded,
         "objection_link": r.objection_link,
         "cues": [{"group": c.group, "text": c.text} for c in r.cues],

@@ -2,7 +2,8 @@
 
 A language pack (``de.toml`` …) defines cue groups: lists of phrases matched against the folded
 text of a mail. ``rules.toml`` holds the ordered, language-independent decision rules that combine
-cue groups; ``common.toml`` holds cue groups for every language; ``senders.toml`` the Meta domains.
+cue groups; ``common.toml`` holds cue groups for every language; ``senders.toml`` the Meta domains;
+``providers.toml`` the mail providers and where each writes its sender verdict (see providers.py).
 
 Besides word sequences, a phrase may be a clause co-occurrence (``s:`` prefix): terms joined by
 ``+`` that must all occur in one sentence, in any order, and terms marked ``!`` that must not
@@ -274,7 +275,7 @@ def data(name: str) -> dict[str, Any]:
 
 
 def senders() -> dict[str, Any]:
-    """senders.toml: Meta's domains, trusted receivers, objection forms, IMAP search terms."""
+    """senders.toml: Meta's domains, look-alike brands, objection forms, IMAP search terms."""
     return data("senders")
 
 

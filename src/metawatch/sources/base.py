@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from metawatch.models import Batch
+
+if TYPE_CHECKING:
+    from metawatch.config import MailboxConfig
 
 
 class MailSource(Protocol):
     """Yields raw messages in batches, each message with a key that is stable across scans."""
 
     name: str
+    mailbox: MailboxConfig | None  # the configured mailbox the mails come from; None for files
 
     def batches(self) -> Iterator[Batch]:
         """Raw messages, a batch at a time; a batch and its cursor are committed together.

@@ -8,9 +8,13 @@ import mailbox
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from metawatch.errors import SourceError, SourceNotFound
 from metawatch.models import Batch, RawMail
+
+if TYPE_CHECKING:
+    from metawatch.config import MailboxConfig
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -26,6 +30,9 @@ class FileSource:
             raise SourceNotFound(f"no such file or folder: {self.path}")
         self.path = self.path.resolve()
         self.name = str(self.path)
+        self.mailbox: MailboxConfig | None = (
+            None  # a file names no mailbox: each mail's Received line names its provider
+        )
 
     def batches(self) -> Iterator[Batch]:
         """The messages in batches of up to BATCH; files need no cursor (keys suffice).

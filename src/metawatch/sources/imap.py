@@ -49,7 +49,7 @@ class MailboxReport:
     capabilities: tuple[str, ...]
     folders: tuple[FolderInfo, ...]
     meta_mails: dict[str, int]
-    auth_results: bool | None  # None: no Meta mail to look at
+    sample: bytes | None  # the header section of the newest Meta-sender mail (None: no such mail)
 
 
 class ImapSource:
@@ -64,6 +64,7 @@ class ImapSource:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
+        self.mailbox: MailboxConfig | None = config
         self.name = config.name
         self._secret = secret
         self._criteria = search_criteria(domains)
@@ -147,17 +148,17 @@ class ImapSource:
                         counts[f.name] = len(uids)
                         if uids and sample is None:
                             sample = (f.name, max(uids))
-                auth = self._has_auth_results(client, sample) if sample else None
+                header = self._header(client, sample) if sample else None
         except RETRYABLE + _imap_errors() as e:
             raise _translate(e, self.config) from e
-        return MailboxReport(tls, caps, folders, counts, auth)
+        return MailboxReport(tls, caps, folders, counts, header)
 
     @staticmethod
-    def _has_auth_results(client: Any, sample: tuple[str, int]) -> bool:
+    def _header(client: Any, sample: tuple[str, int]) -> bytes:
+        """The whole header section: where the provider's verdict sits matters, not just if."""
         client.select_folder(sample[0], readonly=True)
-        item = b"BODY[HEADER.FIELDS (AUTHENTICATION-RESULTS)]"
-        data = client.fetch([sample[1]], [b"BODY.PEEK[HEADER.FIELDS (AUTHENTICATION-RESULTS)]"])
-        return b"authentication-results" in bytes(data[sample[1]].get(item, b"")).lower()
+        data = client.fetch([sample[1]], [b"BODY.PEEK[HEADER]"])
+        return bytes(data.get(sample[1], {}).get(b"BODY[HEADER]", b""))
 
     def refetch(self, keys: Sequence[str]) -> dict[str, bytes]:
         """Bodies of stored keys of this mailbox, where the folder's UIDVALIDITY still matches."""
