@@ -33,6 +33,11 @@ ASSETS = Path(__file__).parent / "assets" / "config"
         ("bad_platform.toml", "platform 'myspace' is not one of"),
         ("missing_host.toml", "'host' is required"),
         ("not_toml.toml", "invalid TOML"),
+        (
+            "unknown_provider.toml",
+            "mailbox 'bridge': provider: unknown provider 'protonmail' (known:",
+        ),
+        ("self_hosted_without_ids.toml", "self-hosted needs trusted_authserv_ids"),
     ],
 )
 def test_bad_config_is_refused_with_file_and_key(asset: str, message: str) -> None:
@@ -48,6 +53,19 @@ def test_good_config_loads() -> None:
     assert s.mailboxes[0].effective_port == 993 and s.mailboxes[0].folders == ("INBOX", "Spam")
     assert s.accounts[0].emails == ("anna.s.fotos@gmail.com",)
     assert s.trusted_authserv_ids == ("mx.example.org",)
+
+
+def test_mailbox_provider_and_own_authserv_ids(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[[mailbox]]\nname = "bridge"\nhost = "127.0.0.1"\nusername = "a@proton.me"\n'
+                   'provider = "proton"\n\n[[mailbox]]\nname = "own"\nhost = "mail.example.org"\n'
+                   "username = \"a\"\ntrusted_authserv_ids = [\"'mail.example.org'\"]\n")  # fmt: skip
+    bridge, own = config.load(str(cfg)).mailboxes
+    assert bridge.provider == "proton" and own.trusted_authserv_ids == ("'mail.example.org'",)
+    url = mailbox_from_url("imap://a%40proton.me@127.0.0.1:1143/?provider=proton&tls=starttls")
+    assert url.provider == "proton"
+    with pytest.raises(ConfigError, match="unknown provider 'nope'"):
+        mailbox_from_url("imaps://a@imap.example.org/?provider=nope")
 
 
 def test_missing_default_config_is_empty() -> None:

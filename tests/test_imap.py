@@ -260,4 +260,21 @@ def test_doctor_reports_folders_and_meta_mail(dovecot: Dovecot, user: str, run: 
     assert "scan  Junk  [\\HasNoChildren \\Junk]  1 Meta-sender mails" in result.out
     assert "skip  Trash" in result.out
     assert re.search(r"ok    sqlite:///\S+: schema v\d+, 0 mails, 0 accounts, 0 alerts", result.out)
-    assert "adds Authentication-Results" in result.out  # the sample mails carry their provider's
+    # 127.0.0.1 names no provider: the Received line of a Meta mail there does (GMX's layout)
+    assert "prov  host 127.0.0.1 is not a listed provider" in result.out
+    assert (
+        "prov  Meta's mail here was received by GMX (from the Received line by mx-ha.gmx.net)"
+        in result.out
+    )
+    assert ("auth  Meta's mail here carries GMX's verdict, so confirmations can be verified: "
+            "Authentication-Results: gmx.net; dkim=pass") in result.out  # fmt: skip
+
+
+def test_doctor_names_the_configured_provider_and_a_missing_verdict(
+    dovecot: Dovecot, user: str, run: Run
+) -> None:
+    dovecot.append(user, "INBOX", [sample("en-fb-notice-2025.eml")])  # an iCloud delivery
+    result = run("doctor", dovecot.url(user, provider="gmx"))
+    assert result.code == 0, result.err
+    assert "prov  GMX (provider = gmx)" in result.out
+    assert "auth  WARNING: Meta's mail here carries no verdict of GMX" in result.out

@@ -31,6 +31,7 @@ from metawatch.providers import (
 from metawatch.rules import data
 
 from .conftest import ROOT, Result
+from .dovecot import Dovecot
 from .provider_mails import LAYOUTS, Delivery, Layout, build, dkim_signature, seed
 
 Run = Callable[..., Result]
@@ -149,6 +150,12 @@ def test_the_registry_holds_every_provider_of_the_survey() -> None:
     assert {p.name for p in registry().providers if not p.verdict_known} == {"orange", "libero"}
 
 
+def test_the_readme_lists_every_provider_and_what_self_hosted_users_set() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert all(f"| {p.label} | `{p.name}` |" in readme for p in registry().providers)
+    assert "**Self-hosted or unlisted server:**" in readme and "trusted_authserv_ids" in readme
+
+
 # -- the lookup API -------------------------------------------------------------------------------
 
 
@@ -219,6 +226,19 @@ def test_internal_hops_are_skipped_but_not_an_unknown_receiver() -> None:
     assert Trust().receiver(unknown_then_forged).provider is None
 
 
+def test_mail_fetched_from_another_account_is_judged_by_the_provider_that_received_it() -> None:
+    fetch = (b"Received: from pop.gmx.net [212.227.17.185]\r\n\tby mx.google.com with POP3 id "
+             b"a1b2c3\r\n\tfor <anna@gmail.com> (single-drop); Sun, 20 Apr 2025 09:13:00 +0000\r\n")  # fmt: skip
+    genuine = fetch + mail(LAYOUTS["gmx"], "pass")
+    gmail = MailboxConfig("gmail", "imap.gmail.com", "anna@gmail.com")
+    assert (
+        classify(genuine, Trust(), gmail) is Authenticity.PASS
+    )  # GMX's verdict, not Gmail's absent one
+    assert classify(genuine, Trust()) is Authenticity.PASS
+    spoof = fetch + mail(LAYOUTS["gmx"], "unsigned", "first")
+    assert classify(spoof, Trust(), gmail) is Authenticity.NONE
+
+
 def test_an_entry_line_below_a_foreign_line_is_not_the_providers() -> None:
     gmx = registry().get("gmx")
     assert gmx is not None
@@ -287,7 +307,7 @@ def test_explain_names_the_provider_and_the_header_relied_on(run: Run, tmp_path:
     path.write_bytes(mail(LAYOUTS["gmx"], "pass"))
     out = run("explain", str(path)).out
     assert "sender:    pass — GMX: dkim=pass aligned with facebookmail.com" in out
-    assert "provider:  GMX (the topmost Received line (by mx-ha.gmx.net))" in out
+    assert "provider:  GMX (from the Received line by mx-ha.gmx.net)" in out
     assert "relied on: Authentication-Results: gmx.net; dkim=pass header.i=@facebookmail.com" in out
     forced = run("explain", "--provider", "icloud", str(path)).out
     assert "provider:  Apple iCloud (--provider icloud)" in forced and "sender:    fail" in forced
@@ -313,3 +333,22 @@ def test_classify_json_names_the_provider(run: Run, tmp_path: Path) -> None:
     path.write_bytes(mail(LAYOUTS["outlook"], "pass"))
     row = json.loads(run("classify", "--json", str(path), use_db=False).out)
     assert row["authenticity"] == "pass" and row["provider"].startswith("Outlook.com")
+
+
+def test_imap_mailboxes_of_every_provider_protect_only_genuine_confirmations(
+    dovecot: Dovecot, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("METAWATCH_PASSWORD", "secret-pw")
+    tables = []
+    for name, layout in LAYOUTS.items():
+        user = dovecot.new_user()
+        dovecot.append(user, "INBOX", [mail(layout, kind, forged) for kind, forged in CASES])
+        # the loopback host names no provider: the key its user would need for Proton's Bridge
+        who = (f"trusted_authserv_ids = {json.dumps(list(layout.trusted_ids))}"
+               if layout.provider == SELF_HOSTED else f'provider = "{layout.provider}"')  # fmt: skip
+        tables.append(f'[[mailbox]]\nname = "{name}"\nhost = "127.0.0.1"\nport = {dovecot.tls_port}\n'
+                      f'username = "{user}"\nca_file = "{dovecot.ca_file}"\n{who}\n')  # fmt: skip
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("\n".join(tables))
+    assert run("--config", str(cfg), "scan", "-q", "--jobs", "4").code == 0
+    _check_states(_states(run, "--config", str(cfg)), configured=True)

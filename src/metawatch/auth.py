@@ -187,13 +187,15 @@ def _aligned(domain: str, method: str, result: str, props: dict[str, str]) -> bo
 
 
 def _lines(headers: Iterable[tuple[str, str]]) -> str:
-    """The header fields relied on, as they would be written."""
-    return "\n".join(f"{_display(n)}: {v}" for n, v in headers)
+    """The header fields relied on, one per line."""
+    return "\n".join(header_line(n, v) for n, v in headers)
 
 
-def _display(name: str) -> str:
-    return "-".join(part.upper() if part in ("wp", "dkim", "toi") else part.capitalize()
-                    for part in name.split("-"))  # fmt: skip
+def header_line(name: str, value: str) -> str:
+    """A header field as it is written (``Authentication-Results: …``, ``X-WP-DKIM-Status: …``)."""
+    shown = "-".join(part.upper() if part in ("wp", "dkim", "toi") else part.capitalize()
+                     for part in name.split("-"))  # fmt: skip
+    return f"{shown}: {value}"
 
 
 def _org(domain: str) -> str:

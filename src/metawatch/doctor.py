@@ -57,7 +57,7 @@ def provider_lines(mailbox: MailboxConfig, sample: bytes | None, c: Classifier) 
     mail = parsing.parse(sample)
     receiver = c.receiver(mail, mailbox)
     if known is None and receiver.provider is not None:
-        lines.append(f"  prov  Meta's newest mail here was received by {receiver.provider.label} "
+        lines.append(f"  prov  Meta's mail here was received by {receiver.provider.label} "
                      f"({safe(receiver.how)})")  # fmt: skip
     return [*lines, _verdict_line(receiver, mail.headers)]
 
@@ -70,20 +70,19 @@ def _provider_line(mailbox: MailboxConfig, known: Receiver | None) -> str:
 
 
 def _verdict_line(receiver: Receiver, headers: Sequence[tuple[str, str]]) -> str:
-    from metawatch.auth import provider_headers
+    from metawatch.auth import header_line, provider_headers
 
     p, unverified = receiver.provider, "confirmations will show as needs_review"
     if p is None:
-        return (f"  auth  WARNING: Meta's newest mail here came through no listed provider "
+        return (f"  auth  WARNING: Meta's mail here came through no listed provider "
                 f"({safe(receiver.how)}): {unverified}; set provider or trusted_authserv_ids")  # fmt: skip
     if not p.verdict_known:
         return f"  auth  WARNING: {p.label} writes no verdict metawatch can read: {unverified}"
     found = provider_headers(headers, p)
     if not found:
-        return f"  auth  WARNING: Meta's newest mail here carries no verdict of {p.label}: {unverified}"
-    name, value = found[-1]
+        return f"  auth  WARNING: Meta's mail here carries no verdict of {p.label}: {unverified}"
     return (f"  auth  Meta's mail here carries {p.label}'s verdict, so confirmations can be "
-            f"verified: {safe(name)}: {safe(value)[:100]}")  # fmt: skip
+            f"verified: {safe(header_line(*found[-1]))[:120]}")  # fmt: skip
 
 
 def check_database(store: Any) -> list[str]:

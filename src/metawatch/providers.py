@@ -27,6 +27,7 @@ _IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
 _IPV6 = re.compile(r"\[(?:ipv6:)?([0-9a-f:.]*:[0-9a-f:.]*)\]", re.I)
 _BY = re.compile(r"(?:^|\s)by\s+([^\s;]+)", re.I)
 _FROM = re.compile(r"^\s*from\s+([^\s;]+)", re.I)
+_FETCHED = re.compile(r"\bwith\s+(?:pop3s?|imaps?)\b|\(fetchmail\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,7 @@ class Hop:
 
     by: str | None
     internal: bool  # both ends internal: a provider's own hop above its entry
+    fetched: bool = False  # the mailbox fetched it from another account (POP3, IMAP, fetchmail)
 
 
 def hop(value: str) -> Hop:
@@ -211,19 +213,37 @@ def hop(value: str) -> Hop:
     top, from_part = _strip_comments(value), _from_part(value)
     by = _BY.search(top)
     host = by.group(1).strip("[]").lower().rstrip(".") if by else None
-    return Hop(host, (host is None or _internal_host(host)) and _internal_from(from_part))
+    internal = (host is None or _internal_host(host)) and _internal_from(from_part)
+    return Hop(host, internal, bool(_FETCHED.search(value)))
+
+
+def _top_hops(headers: Headers) -> list[Hop]:
+    """The Received lines from the top down to the first that no sender can have written.
+
+    Skipped on the way: a provider's own relays (both ends internal) and a fetch from another
+    account; both sit above the entry line of the provider that received the mail by SMTP.
+    """
+    found = []
+    for name, value in headers:
+        if name == "received":
+            found.append(h := hop(value))
+            if not (h.internal or h.fetched):
+                break
+    return found
 
 
 def receiving_host(headers: Headers) -> str | None:
-    """The host named in the topmost Received line that is not a provider-internal hop.
+    """The host named in the topmost Received line that is not a provider-internal hop."""
+    hops = _top_hops(headers)
+    last = hops[-1] if hops else None
+    if last is None or last.internal or last.fetched or not last.by or _internal_host(last.by):
+        return None
+    return last.by
 
-    Lines are skipped only while both of their ends are internal (a provider's own relays,
-    written above its entry): the first other line is one that no sender can have written.
-    """
-    for name, value in headers:
-        if name == "received" and not (h := hop(value)).internal:
-            return h.by if h.by and not _internal_host(h.by) else None
-    return None
+
+def fetched(headers: Headers) -> bool:
+    """Whether the mailbox fetched this mail from another account: that one received it."""
+    return any(h.fetched for h in _top_hops(headers))
 
 
 def entry_index(headers: Headers, p: Provider) -> int | None:
@@ -236,10 +256,11 @@ def entry_index(headers: Headers, p: Provider) -> int | None:
     for i, (name, value) in enumerate(headers):
         if name != "received":
             continue
-        by = hop(value).by
-        if by and any(host_matches(by, e) for e in p.above_received):
+        h = hop(value)
+        if h.by and any(host_matches(h.by, e) for e in p.above_received):
             return i
-        if by and not _internal_host(by) and not any(host_matches(by, r) for r in p.received_by):
+        mine = h.fetched or not h.by or _internal_host(h.by)
+        if not mine and not any(host_matches(h.by or "", r) for r in p.received_by):
             return None
     return None
 
@@ -333,14 +354,15 @@ class Trust:
 
     def receiver(self, headers: Headers, mailbox: MailboxLike | None = None) -> Receiver:
         """The provider that received this mail."""
-        if mailbox is not None and (found := self.for_mailbox(mailbox)) is not None:
+        found = self.for_mailbox(mailbox) if mailbox is not None else None
+        if found is not None and not fetched(headers):
             return found
         if self.forced is not None:
             return Receiver(lookup(self.forced, self.trusted_ids, "--provider"),
                             f"--provider {self.forced}")  # fmt: skip
         host = receiving_host(headers)
         if host and (p := registry().by_received_host(host)):
-            return Receiver(p, f"the topmost Received line (by {host})")
+            return Receiver(p, f"from the Received line by {host}")
         if self.trusted_ids:
             return Receiver(self_hosted(self.trusted_ids), "trusted_authserv_ids")
         where = f"by {host}" if host else "no Received line with a host"
