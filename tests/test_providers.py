@@ -20,14 +20,8 @@ from metawatch.classify import Classifier
 from metawatch.config import MailboxConfig
 from metawatch.errors import RulesError
 from metawatch.models import Authenticity
-from metawatch.providers import (
-    SELF_HOSTED,
-    Trust,
-    build_registry,
-    entry_index,
-    receiving_host,
-    registry,
-)
+from metawatch.providers import SELF_HOSTED, Trust, build_registry, registry
+from metawatch.received import entry_index, hop, receiving_host
 from metawatch.rules import data
 
 from .conftest import ROOT, Result
@@ -213,6 +207,25 @@ def test_the_packaged_registry_is_valid() -> None:
 # -- Received lines -------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("value", "by", "inside"),
+    [
+        ("from mx-out.facebookmail.com (mx-out.facebookmail.com. [69.171.232.1])\r\n by "
+         "mx.google.com with ESMTPS id x", "mx.google.com", False),
+        ("by 2002:a05:7300:5c8c:b0:1a1:abcd:0 with SMTP id x", "2002:a05:7300:5c8c:b0:1a1:abcd:0", True),
+        ("from mailin40.aul.t-online.de ([10.223.144.80]) by ehead26a17.aul.t-online.de with LMTP",
+         "ehead26a17.aul.t-online.de", True),
+        ("from cafe.de (cafe.de [185.220.101.7]) (using TLSv1.3 (256/256 bits) by x) by mx.cafe.de",
+         "mx.cafe.de", False),
+        ("(wp-smtpd mx.wp.pl 27013 invoked from network); 1 Sep 2020", None, True),
+        ("from x (HELO y) (u@[10.0.0.1]) (envelope-sender <a@b>) by smtp.wp.pl (WP-SMTPD)", "smtp.wp.pl", True),
+    ],
+)  # fmt: skip
+def test_received_lines_are_read(value: str, by: str | None, inside: bool) -> None:
+    h = hop(value)
+    assert (h.by, h.from_inside) == (by, inside)
+
+
 def test_internal_hops_are_skipped_but_not_an_unknown_receiver() -> None:
     gmail = parsing.parse(mail(LAYOUTS["gmail"], "pass")).headers
     assert receiving_host(gmail) == "mx.google.com"  # its "by 2002:a05:…" line is skipped
@@ -220,7 +233,7 @@ def test_internal_hops_are_skipped_but_not_an_unknown_receiver() -> None:
     assert receiving_host(fastmail) == "mx6.messagingengine.com"
     unknown_then_forged = [
         ("received", "from mx-out.facebookmail.com ([69.171.232.1]) by mx.unlisted.example"),
-        ("received", "from a.example ([192.0.2.1]) by mx.google.com"),  # the sender's
+        ("received", "from a.example ([185.220.101.9]) by mx.google.com"),  # the sender's
     ]
     assert receiving_host(unknown_then_forged) == "mx.unlisted.example"
     assert Trust().receiver(unknown_then_forged).provider is None
@@ -242,12 +255,18 @@ def test_mail_fetched_from_another_account_is_judged_by_the_provider_that_receiv
 def test_an_entry_line_below_a_foreign_line_is_not_the_providers() -> None:
     gmx = registry().get("gmx")
     assert gmx is not None
+    hosts = gmx.above_received
     forged = [
-        ("received", "from x ([192.0.2.1]) by mx.unlisted.example"),
+        ("received", "from x ([185.220.101.7]) by in.gmx.net"),  # its entry, by an unknown name
         ("authentication-results", "gmx.net; dkim=pass header.i=@facebookmail.com"),
-        ("received", "from y ([192.0.2.2]) by mx-ha.gmx.net (mxgmx114)"),
+        ("received", "from y ([185.220.101.8]) by mx-ha.gmx.net (mxgmx114)"),  # the sender's
     ]
-    assert entry_index(forged, gmx) is None
+    assert entry_index(forged, hosts) is None
+    relayed = [
+        ("received", "from mx01.gmx.net ([10.1.1.1]) by imap01.gmx.net with LMTP"),
+        *forged[1:],
+    ]
+    assert entry_index(relayed, hosts) == 2
 
 
 # -- end to end -----------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from metawatch.errors import ConfigError
 from metawatch.models import Authenticity, AuthVerdict
-from metawatch.providers import Headers, Provider, Receiver, entry_index, host_matches
+from metawatch.providers import Provider, Receiver
+from metawatch.received import Headers, entry_index, host_matches
 
 _COMMENT = re.compile(r"\([^()]*\)")
 _RESULT = re.compile(r"\b(dkim|dmarc|spf|arc)\s*=\s*([a-z]+)((?:\s+[a-z.-]+\s*=\s*[^\s;]+)*)", re.I)
@@ -76,7 +77,7 @@ def provider_headers(headers: Headers, p: Provider) -> list[tuple[str, str]]:
     """The verdict headers that the provider itself wrote: its ids, where it puts them."""
     picked: set[int] = set()
     if p.above_received:  # above its entry line; everything below it is the sender's
-        entry = entry_index(headers, p)
+        entry = entry_index(headers, p.above_received)
         if entry is not None:
             picked |= {i for i in range(entry) if p.is_verdict(*headers[i])}
     elif p.position == "top":

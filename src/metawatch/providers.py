@@ -8,26 +8,18 @@ was read from, from ``--provider``, or from the mail's topmost Received line.
 
 from __future__ import annotations
 
-import fnmatch
 import functools
-import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 from metawatch.errors import ConfigError, MetawatchError, RulesError, UsageError
+from metawatch.received import Headers, fetched, host_matches, receiving_host
 
 SELF_HOSTED = "self-hosted"
 POSITIONS = ("top", "bottom")
-Headers = Sequence[tuple[str, str]]  # (lower-case name, unfolded value), topmost first
-_INTERNAL_SUFFIXES = (".internal", ".local", ".localdomain", ".lan", ".home.arpa", ".localhost")
 _COMMENT = re.compile(r"\([^()]*\)")
-_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
-_IPV6 = re.compile(r"\[(?:ipv6:)?([0-9a-f:.]*:[0-9a-f:.]*)\]", re.I)
-_BY = re.compile(r"(?:^|\s)by\s+([^\s;]+)", re.I)
-_FROM = re.compile(r"^\s*from\s+([^\s;]+)", re.I)
-_FETCHED = re.compile(r"\bwith\s+(?:pop3s?|imaps?)\b|\(fetchmail\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -188,129 +180,6 @@ def authserv_id(value: str) -> str | None:
     if not head or "=" in head:
         return None
     return normalize_id(head.split()[0])
-
-
-def host_matches(host: str, pattern: str) -> bool:
-    """Exact, or a "*" pattern (``atlas*.yahoo.com``), case-insensitive."""
-    host = host.lower().rstrip(".")
-    return fnmatch.fnmatchcase(host, pattern) if "*" in pattern else host == pattern
-
-
-# -- Received lines ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Hop:
-    """One Received line: the host that wrote it, and whether it came from inside."""
-
-    by: str | None
-    internal: bool  # both ends internal: a provider's own hop above its entry
-    fetched: bool = False  # the mailbox fetched it from another account (POP3, IMAP, fetchmail)
-
-
-def hop(value: str) -> Hop:
-    """Read a Received value: its ``by`` host, and whether both of its ends are internal."""
-    top, from_part = _strip_comments(value), _from_part(value)
-    by = _BY.search(top)
-    host = by.group(1).strip("[]").lower().rstrip(".") if by else None
-    internal = (host is None or _internal_host(host)) and _internal_from(from_part)
-    return Hop(host, internal, bool(_FETCHED.search(value)))
-
-
-def _top_hops(headers: Headers) -> list[Hop]:
-    """The Received lines from the top down to the first that no sender can have written.
-
-    Skipped on the way: a provider's own relays (both ends internal) and a fetch from another
-    account; both sit above the entry line of the provider that received the mail by SMTP.
-    """
-    found = []
-    for name, value in headers:
-        if name == "received":
-            found.append(h := hop(value))
-            if not (h.internal or h.fetched):
-                break
-    return found
-
-
-def receiving_host(headers: Headers) -> str | None:
-    """The host named in the topmost Received line that is not a provider-internal hop."""
-    hops = _top_hops(headers)
-    last = hops[-1] if hops else None
-    if last is None or last.internal or last.fetched or not last.by or _internal_host(last.by):
-        return None
-    return last.by
-
-
-def fetched(headers: Headers) -> bool:
-    """Whether the mailbox fetched this mail from another account: that one received it."""
-    return any(h.fetched for h in _top_hops(headers))
-
-
-def entry_index(headers: Headers, p: Provider) -> int | None:
-    """The index of the provider's entry Received line, found among its own lines only.
-
-    Going down from the top, every line before the entry is one of the provider's own hops
-    (its hosts, or internal ones); a line by any other host ends the search: from there on,
-    a sender may have written it.
-    """
-    for i, (name, value) in enumerate(headers):
-        if name != "received":
-            continue
-        h = hop(value)
-        if h.by and any(host_matches(h.by, e) for e in p.above_received):
-            return i
-        mine = h.fetched or not h.by or _internal_host(h.by)
-        if not mine and not any(host_matches(h.by or "", r) for r in p.received_by):
-            return None
-    return None
-
-
-def _strip_comments(value: str) -> str:
-    for _ in range(8):  # nested comments: (using TLS (256/256 bits))
-        stripped = _COMMENT.sub(" ", value)
-        if stripped == value:
-            break
-        value = stripped
-    return value
-
-
-def _from_part(value: str) -> str:
-    """The text before the top-level ``by`` of a Received value (comments included)."""
-    depth = 0
-    for i, ch in enumerate(value):
-        depth += (ch == "(") - (ch == ")")
-        if depth == 0 and value[i : i + 3].lower() == "by " and (i == 0 or value[i - 1].isspace()):
-            return value[:i]
-    return value
-
-
-def _internal_host(host: str) -> bool:
-    if "." not in host or host == "localhost" or host.endswith(_INTERNAL_SUFFIXES):
-        return True
-    try:
-        ipaddress.ip_address(host.removeprefix("ipv6:"))
-    except ValueError:
-        return ":" in host  # Gmail's "by 2002:a05:7300:…" names an address, not a host
-    return True
-
-
-def _internal_from(part: str) -> bool:
-    """True when the previous hop is inside: no from-part, private addresses, or a local name."""
-    m = _FROM.match(_strip_comments(part))
-    if m is None:
-        return True
-    addresses = _IPV4.findall(part) + _IPV6.findall(part)
-    if addresses:
-        return all(_private(a) for a in addresses)
-    return _internal_host(m.group(1).strip("[]").lower())
-
-
-def _private(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return ip.is_private or ip.is_loopback or ip.is_link_local
 
 
 # -- which provider received a mail ------------------------------------------------------------
