@@ -130,7 +130,7 @@ for lang in CAST:
                 d(2025, 4, 14 + n % 10, 8 + n % 9),
                 n,
                 NOTICE_2025,
-                "notice.policy",
+                "notice.structure",
             )
         )
     n += 1
@@ -144,7 +144,7 @@ for lang in CAST:
             d(2024, 5, 22 + n % 8, 7 + n % 11),
             n,
             NOTICE_2024,
-            "notice.policy",
+            "notice.structure",
         )
     )
 
@@ -222,7 +222,7 @@ SPECS += [
         d(2025, 4, 16, 7, 30),
         73,
         NOTICE_2025,
-        "notice.policy",
+        "notice.structure",
         to=LUKAS_FB,
         name="Lukas",
     ),
@@ -234,7 +234,7 @@ SPECS += [
         d(2025, 4, 16, 7, 31),
         74,
         NOTICE_2025,
-        "notice.policy",
+        "notice.structure",
         to=LUKAS_IG,
         name="lukas_klettert",
     ),
@@ -706,7 +706,7 @@ SPECS += [
             "policy_notice",
             "facebook",
             "en",
-            "notice.policy",
+            "notice.structure",
             "none",
             "tom.evans@icloud.com",
             forwarded=True,
@@ -738,7 +738,7 @@ def _attached_forward() -> Spec:
         d(2025, 4, 17, 8),
         90,
         NOTICE_2025,
-        "notice.policy",
+        "notice.structure",
     )
     inner_bytes = build(inner)
     outer = (
@@ -766,7 +766,7 @@ def _attached_forward() -> Spec:
             "policy_notice",
             "facebook",
             "fr",
-            "notice.policy",
+            "notice.structure",
             "none",
             "marie.dubois@orange.fr",
             forwarded=True,
@@ -810,7 +810,7 @@ SPECS += [
         "wir diese Informationen künftig nicht mehr verwenden.",
         IG,
         d(2025, 4, 23, 6),
-        expect("policy_notice", "instagram", "de", "notice.policy", "pass", ANNA_IG),
+        expect("policy_notice", "instagram", "de", "notice.structure", "pass", ANNA_IG),
         layout="html-qp",
     ),
     spec(
@@ -832,7 +832,7 @@ SPECS += [
         + "\n\nInstagram · Meta Platforms Ireland Ltd.",
         ("no-reply@mail.meta.com", "Instagram"),
         d(2025, 4, 18, 12),
-        expect("policy_notice", "instagram", "es", "notice.policy", "pass", CAST["es"][2]),
+        expect("policy_notice", "instagram", "es", "notice.structure", "pass", CAST["es"][2]),
     ),
     spec(
         "es-fb-rejected-more-info.eml",
@@ -996,7 +996,7 @@ SPECS += [
         ("no-reply@mail.instagram.com", "Instagram"),
         d(2025, 4, 30, 4),
         auth="fail-forged",
-        exp=expect("policy_notice", "instagram", "en", "notice.policy", "fail", TOM_IG),
+        exp=expect("policy_notice", "instagram", "en", "notice.structure", "fail", TOM_IG),
     ),
     spec(
         "fwd-es-accepted-outlook.eml",
@@ -1041,7 +1041,7 @@ SPECS += [
         "opuser, não usaremos mais suas informações públicas.",
         IG,
         d(2024, 9, 3, 12),
-        expect("policy_notice", "instagram", "pt", "notice.policy", "pass", CAST["pt"][2]),
+        expect("policy_notice", "instagram", "pt", "notice.structure", "pass", CAST["pt"][2]),
     ),
     spec(
         "nl-ig-accepted-2.eml",
