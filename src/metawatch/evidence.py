@@ -19,8 +19,9 @@ README = """\
 Evidence exported by metawatch {version} on {created} for {account}.
 
 manifest.json  every AI-related Meta mail of the account: kind, date, sender, Message-ID, the
-               SHA-256 of the mail as received, the Authentication-Results header that the
-               sender check relied on, and the file holding the original when it was kept
+               SHA-256 of the mail as received, the header fields (Authentication-Results of
+               the receiving provider) that the sender check relied on, and the file holding
+               the original when it was kept
 mails/         the original mails (.eml), byte for byte as received
 SHA256SUMS     hashes of every file here: check them with `sha256sum -c SHA256SUMS`
 """
