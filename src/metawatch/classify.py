@@ -28,6 +28,7 @@ from metawatch.rules import (
     RuleSet,
     fold,
     load_rules,
+    sentences,
     words,
 )
 from metawatch.rules import senders as sender_data
@@ -173,11 +174,24 @@ class _Matcher:
 
     def fired(self, name: str) -> str | None:
         if name not in self.cache:
-            g = self.groups[name]
-            on_subject = g.field == "subject"
-            self.cache[name] = g.find(self.subject if on_subject else self.text,
-                                      self.subject_words if on_subject else self.text_words)  # fmt: skip
+            self.cache[name] = self._together(name) if "&" in name else self._find(name)
         return self.cache[name]
+
+    def _find(self, name: str) -> str | None:
+        g = self.groups[name]
+        on_subject = g.field == "subject"
+        return g.find(self.subject if on_subject else self.text,
+                      self.subject_words if on_subject else self.text_words)  # fmt: skip
+
+    def _together(self, name: str) -> str | None:
+        """``a&b``: the first sentence in which every one of the groups fires."""
+        names = name.split("&")
+        if not all(self.fired(n) for n in names):
+            return None
+        for sentence in sentences(self.text):
+            if all(self.groups[n].find(sentence) for n in names):
+                return sentence.strip()
+        return None
 
     def holds(self, rule: Rule) -> bool:
         if not all(self.fired(g) for g in rule.all) or any(self.fired(g) for g in rule.none):

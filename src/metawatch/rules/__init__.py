@@ -409,7 +409,10 @@ def _required(phrase: str) -> tuple[frozenset[str], ...]:
 def _check_references(
     rules: tuple[Rule, ...], common: tuple[CueGroup, ...], packs: tuple[LanguagePack, ...]
 ) -> None:
-    used = {g for r in rules if not r.unread for g in (*r.all, *r.any, *r.none)}
+    # "a&b" (both groups in one sentence) uses a and b.
+    used = {
+        n for r in rules if not r.unread for g in (*r.all, *r.any, *r.none) for n in g.split("&")
+    }
     shared = {g.name for g in common}
     if missing := {g for r in rules if r.unread for g in (*r.all, *r.any, *r.none)} - shared:
         raise RulesError(
