@@ -371,6 +371,15 @@ def test_mailbox_list(run: Run, cfg: Path) -> None:
                    "username": "marie@proton.me", "provider": "proton", "secret": "env BRIDGE_PW"}  # fmt: skip
 
 
+def test_scan_mailbox_names_a_configured_mailbox(run: Run, cfg: Path) -> None:
+    run("--config", str(cfg), "mailbox", "add", "anna@gmx.de", "--password-env", "A", "--yes",
+        "--no-check")  # fmt: skip
+    result = run("--config", str(cfg), "scan", "--mailbox", "work")
+    assert result.code == 64 and "--mailbox: no mailbox named work in the config" in result.err
+    result = run("--config", str(cfg), "scan", "--mailbox", "gmx", str(SAMPLES))
+    assert result.code == 64 and "give SOURCEs or --mailbox, not both" in result.err
+
+
 # -- the registry's setup data -------------------------------------------------------------------
 
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
-import shutil
-import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from metawatch.config import PLATFORMS, AccountConfig, MailboxConfig, Settings
+from metawatch.credentials import source_problem
 from metawatch.errors import UsageError
 from metawatch.mx import Resolver
 from metawatch.providers import Provider, registry
@@ -27,7 +25,6 @@ SOURCES = {"command": "password_command", "env": "password_env", "file": "passwo
            "oauth2": "oauth2_token_command"}  # fmt: skip
 OTHER = "other"  # an unlisted server: host, TLS and port are asked
 SECRET_OPTIONS = "--password-command, --password-env, --password-file or --oauth2-token-command"
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+")
 
 
@@ -56,7 +53,7 @@ class Given:
     username: str | None = None
     name: str | None = None
     secret: SecretSource | None = None
-    accounts: tuple[AccountConfig, ...] | None = None
+    accounts: tuple[str, ...] | None = None  # --account PLATFORM[:ADDRESS][:HANDLE]
 
 
 class Asker(Protocol):
@@ -98,16 +95,21 @@ class Plan:
 
 def plan(given: Given, settings: Settings, ask: Asker, resolver: Resolver | None) -> Plan:
     """Ask what is missing and return the entry to write; nothing is written here."""
+    if given.secret and (problem := source_problem(given.secret.key, given.secret.value)):
+        raise UsageError(problem)
     address = _address(given, ask)
+    declared = (
+        None if given.accounts is None else [parse_account(a, address) for a in given.accounts]
+    )
     provider, how, via = _provider(given, address, ask, resolver)
-    server = _server(given, address, provider, via, ask)
-    username = _username(given, address, provider, ask)
     name = given.name or _default_name(address, provider, settings)
-    _check_new(name, server.host, username, settings)
     ask.say(f"provider: {provider.label} ({how})" if provider else "provider: not a listed one "
             "(the Received line of each Meta mail names who received it)")  # fmt: skip
     for line in needs(provider, address, name):
         ask.say(f"  - {line}")
+    server = _server(given, address, provider, via, ask)
+    username = _username(given, address, provider, ask)
+    _check_new(name, server.host, username, settings)
     secret = given.secret or _ask_secret(provider, address, name, ask)
     _check_secret(secret, provider, server.host, ask)
     mailbox = MailboxConfig(
@@ -117,7 +119,7 @@ def plan(given: Given, settings: Settings, ask: Asker, resolver: Resolver | None
         password_file=secret.get("password_file"),
         oauth2_token_command=secret.get("oauth2_token_command"),
     )  # fmt: skip
-    accounts = given.accounts if given.accounts is not None else _ask_accounts(address, ask)
+    accounts = declared if declared is not None else _ask_accounts(address, ask)
     return Plan(mailbox, provider, how, _new_accounts(accounts, settings))
 
 
@@ -133,7 +135,7 @@ def needs(provider: Provider | None, address: str, name: str) -> list[str]:
     return lines
 
 
-def parse_account(spec: str, address: str | None) -> AccountConfig:
+def parse_account(spec: str, address: str) -> AccountConfig:
     """--account PLATFORM[:ADDRESS][:HANDLE]; the address defaults to the mailbox's."""
     platform, *rest = [p.strip() for p in spec.split(":")]
     emails = [r for r in rest if "@" in r]
@@ -142,7 +144,7 @@ def parse_account(spec: str, address: str | None) -> AccountConfig:
     if platform.lower() not in PLATFORMS or len(rest) > 2 or len(emails) > 1 or len(handles) > 1:
         raise UsageError(f"--account {spec!r}: expected PLATFORM[:ADDRESS][:HANDLE] with "
                          f"PLATFORM one of {', '.join(PLATFORMS)}")  # fmt: skip
-    if email is None or _address_problem(email):
+    if _address_problem(email):
         raise UsageError(f"--account {spec!r}: no valid login address")
     return AccountConfig(platform.lower(), (email,), handles[0] if handles else None)
 
@@ -190,8 +192,9 @@ def _provider(given: Given, address: str, ask: Asker, resolver: Resolver | None
     if p := r.by_domain(domain):
         return p, f"address domain {domain}", domain
     mx = resolver(domain) if resolver else []
-    if p := r.by_mx(mx):
-        return p, f"MX {mx[0]} of {domain}", mx[0]
+    for host in mx:
+        if p := r.by_mx([host]):
+            return p, f"MX {host} of {domain}", host
     if mx:
         ask.say(f"{domain}'s mail goes to {mx[0]}, which is not a listed provider")
     names = [*r.names(), OTHER]
@@ -302,7 +305,7 @@ def _ask_secret(p: Provider | None, address: str, name: str, ask: Asker) -> Secr
         p.secret if p else "", "password"
     )
     ask.say(f"metawatch never stores the {what} itself. It can get it from: command (a password "
-            "manager prints it, e.g. `pass show mail/gmx`), env (an environment variable), file "
+            f"manager prints it, e.g. `pass show mail/{name}`), env (an environment variable), file "
             "(a file only you can read), oauth2 (a command printing an OAuth2 access token)")  # fmt: skip
     kind = ask.ask("Which one", default if ask.interactive else None,
                    f"no password source: give {SECRET_OPTIONS}", tuple(SOURCES))  # fmt: skip
@@ -317,37 +320,13 @@ def _ask_secret(p: Provider | None, address: str, name: str, ask: Asker) -> Secr
         "oauth2": ("Command that prints an access token", tools[0] if tools else None),
     }[kind]
     value = _valid(ask, lambda: ask.ask(question, default_value, f"no {key}"),
-                   lambda v: _secret_problem(SecretSource(key, v)))  # fmt: skip
+                   lambda v: source_problem(key, v))  # fmt: skip
     return SecretSource(key, _absolute(value) if kind == "file" else value)
-
-
-def _secret_problem(s: SecretSource) -> str | None:
-    """Why this source cannot work; a command is never echoed (it may be a mistyped password)."""
-    if not s.value.strip():
-        return f"{s.key}: empty"
-    if s.key in ("password_command", "oauth2_token_command"):
-        try:
-            program = shlex.split(s.value)[0]
-        except (ValueError, IndexError):
-            return f"{s.key}: not a command line (unbalanced quotes?)"
-        if shutil.which(os.path.expanduser(program)) is None:
-            return (f"{s.key}: its program is not on PATH (install it, or give its full path); "
-                    "it is not written")  # fmt: skip
-    if s.key == "password_env" and not _ENV_NAME.fullmatch(s.value):
-        return f"password_env: not a variable name: {s.value!r}"
-    if s.key == "password_file":
-        path = Path(s.value).expanduser()
-        if not path.is_file():
-            return (f"password_file: no such file: {path} (create it with `(umask 077; cat > "
-                    f"{shlex.quote(str(path))})`, paste the password, press Ctrl-D)")  # fmt: skip
-        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            return f"password_file: {path} is readable by others: run chmod 600 {shlex.quote(str(path))}"
-    return None
 
 
 def _check_secret(s: SecretSource, p: Provider | None, host: str, ask: Asker) -> None:
     """A given source must work; what would only fail later is said now."""
-    if problem := _secret_problem(s):
+    if problem := source_problem(s.key, s.value):
         raise UsageError(problem)
     if s.key == "password_env" and not os.environ.get(s.value):
         ask.say(f"note: {s.value} is not set here; set it wherever metawatch runs (cron, systemd)")

@@ -159,13 +159,13 @@ def mailbox_add(ctx: click.Context, /, address: str | None, **opts: Any) -> int:
 
 
 def _given(address: str | None, opts: dict[str, Any]) -> Any:
-    from metawatch.mailbox_setup import SOURCES, Given, SecretSource, parse_account
+    from metawatch.mailbox_setup import SOURCES, Given, SecretSource
 
     secrets = [SecretSource(k, opts[k]) for k in SOURCES.values() if opts[k] is not None]
     if len(secrets) > 1:
         raise UsageError("give only one of --password-command, --password-env, --password-file, "
                          "--oauth2-token-command")  # fmt: skip
-    accounts = tuple(parse_account(s, address) for s in opts["accounts"]) or None  # None: ask
+    accounts = tuple(opts["accounts"]) or None  # None: ask
     keys = ("provider", "host", "port", "tls", "ca_file", "username", "name")
     return Given(address, **{k: opts[k] for k in keys}, secret=secrets[0] if secrets else None,
                  accounts=accounts)  # fmt: skip
