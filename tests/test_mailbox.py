@@ -132,6 +132,14 @@ def test_outlook_asks_for_an_oauth2_token_command_and_names_the_tools(
     assert mailbox["host"] == "outlook.office365.com"
 
 
+def test_an_unlisted_server_on_port_143_speaks_starttls(run: Run, cfg: Path) -> None:
+    result = run("--config", str(cfg), "mailbox", "add", "me@nowak.pl", "--host", "mail.nowak.pl",
+                 "--port", "143", "--password-env", "PW", "--yes", "--no-check")  # fmt: skip
+    assert result.code == 0, result.err
+    (mailbox,) = entries(cfg)["mailbox"]  # type: ignore[misc]
+    assert (mailbox["tls"], "port" in mailbox, "provider" in mailbox) == ("starttls", False, False)
+
+
 def test_a_password_at_outlook_gets_a_warning(run: Run, cfg: Path) -> None:
     result = run("--config", str(cfg), "mailbox", "add", "tom@hotmail.com", "--password-env",
                  "PW", "--yes", "--no-check")  # fmt: skip

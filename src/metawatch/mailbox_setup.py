@@ -227,7 +227,8 @@ def _server(given: Given, address: str, p: Provider | None, via: str, ask: Asker
     own = p is not None and host in (*p.imap_hosts, p.setup_host)
     tls = given.tls or (p.imap_tls if own and p else None)
     if tls is None:
-        tls = ask.ask("TLS: implicit (port 993) or starttls (port 143)", "implicit", "",
+        guess = "starttls" if given.port == 143 else "implicit"
+        tls = ask.ask("TLS: implicit (port 993) or starttls (port 143)", guess, "",
                       ("implicit", "starttls"))  # fmt: skip
     port = given.port or (p.imap_port if own and p else _default_port(tls))
     bridge = p is not None and p.secret == "bridge"
