@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
+import shutil
 import stat
 import subprocess
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from metawatch.config import MailboxConfig
 from metawatch.errors import AuthError, ConfigError
 
 Prompt = Callable[[str], str]
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -79,3 +82,28 @@ def _run(command: str, where: str, key: str) -> str:
     if not lines or not lines[0].strip():
         raise AuthError(f"{where}: {key} printed nothing")
     return lines[0].strip()
+
+
+def source_problem(key: str, value: str) -> str | None:
+    """Why a password source cannot work, or None; a command is never echoed (it may be a
+    password typed into the wrong place)."""
+    if not value.strip():
+        return f"{key}: empty"
+    if key in ("password_command", "oauth2_token_command"):
+        try:
+            program = shlex.split(value)[0]
+        except (ValueError, IndexError):
+            return f"{key}: not a command line (unbalanced quotes?)"
+        if shutil.which(os.path.expanduser(program)) is None:
+            return (f"{key}: its program is not on PATH (install it, or give its full path); "
+                    "it is not written")  # fmt: skip
+    if key == "password_env" and not _ENV_NAME.fullmatch(value):
+        return f"password_env: not a variable name: {value!r}"
+    if key == "password_file":
+        path = Path(value).expanduser()
+        if not path.is_file():
+            return (f"password_file: no such file: {path} (create it with `(umask 077; cat > "
+                    f"{shlex.quote(str(path))})`, paste the password, press Ctrl-D)")  # fmt: skip
+        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            return f"password_file: {path} is readable by others: run chmod 600 {shlex.quote(str(path))}"
+    return None

@@ -19,6 +19,7 @@ from metawatch.received import Headers, fetched, host_matches, receiving_host
 
 SELF_HOSTED = "self-hosted"
 POSITIONS = ("top", "bottom")
+SECRETS = ("password", "app_password", "oauth2", "bridge")  # what its IMAP login takes
 _COMMENT = re.compile(r"\([^()]*\)")
 
 
@@ -44,7 +45,23 @@ class Provider:
     verdict_known: bool = True
     samples: tuple[str, ...] = ()
     notes: str = ""
+    # what `metawatch mailbox add` writes and says (see the keys in providers.toml)
+    imap_port: int = 993
+    imap_tls: str = "implicit"
+    setup_host: str = ""
+    domain_hosts: tuple[tuple[str, str], ...] = ()
+    mx_hosts: tuple[str, ...] = ()
+    login: str = "address"
+    secret: str = "password"
+    setup: tuple[str, ...] = ()
+    oauth2_tools: tuple[str, ...] = ()
     exact_ids: bool = False  # self-hosted: the config's ids, compared as written
+
+    def imap_host_for(self, domain: str) -> str:
+        """The IMAP server for an address domain or an MX host (aol.com: imap.aol.com)."""
+        domain = domain.strip().lower().rstrip(".")
+        explicit = (h for d, h in self.domain_hosts if host_matches(domain, d))
+        return next(explicit, self.imap_hosts[0] if self.imap_hosts else self.setup_host)
 
     def writes_id(self, authserv_id: str | None) -> bool:
         """Whether an Authentication-Results with this authserv-id (None: none) may be its own."""
@@ -90,6 +107,11 @@ class Registry:
         domain = address.rpartition("@")[2].strip().lower().rstrip(".")
         return next((p for p in self.providers if domain in p.domains), None)
 
+    def by_mx(self, hosts: Sequence[str]) -> Provider | None:
+        """The provider that a domain's MX hosts (most preferred first) point to."""
+        return next((p for h in hosts for p in self.providers
+                     if any(host_matches(h, m) for m in p.mx_hosts)), None)  # fmt: skip
+
     def by_received_host(self, host: str) -> Provider | None:
         """The provider that names its servers like this host in its Received lines."""
         return next(
@@ -115,7 +137,8 @@ def build_registry(raw: dict[str, Any]) -> Registry:
 
 
 _LISTS = {"imap_hosts", "domains", "received_by", "authserv_ids", "above_received", "methods",
-          "verdict_headers", "appended", "samples"}  # fmt: skip
+          "verdict_headers", "appended", "mx_hosts"}  # fmt: skip
+_TEXTS = {"samples", "setup", "oauth2_tools"}  # lists kept as written
 
 
 def _provider(raw: dict[str, Any]) -> Provider:
@@ -124,8 +147,7 @@ def _provider(raw: dict[str, Any]) -> Provider:
     if unknown := set(raw) - known:
         raise RulesError(f"{where} has unknown keys {sorted(unknown)}")
     try:
-        values: dict[str, Any] = {k: tuple(str(x).lower() if k != "samples" else str(x) for x in v)
-                                  if k in _LISTS else v for k, v in raw.items()}  # fmt: skip
+        values = {k: _value(k, v) for k, v in raw.items()}
         p = Provider(**values)
     except TypeError as e:
         raise RulesError(f"{where}: {e}") from None
@@ -133,10 +155,22 @@ def _provider(raw: dict[str, Any]) -> Provider:
     return p
 
 
+def _value(key: str, value: Any) -> Any:
+    """A key's TOML value as the Provider holds it: host lists lower case, tables as pairs."""
+    if key in _LISTS:
+        return tuple(str(x).lower() for x in value)
+    if key in _TEXTS:
+        return tuple(str(x) for x in value)
+    if key == "domain_hosts":
+        return tuple((str(d).lower(), str(h).lower()) for d, h in dict(value).items())
+    return value
+
+
 def _check(p: Provider, where: str) -> None:
     """The layouts that can be read safely; anything else is a data error."""
     if p.position not in POSITIONS:
         raise RulesError(f"{where}: position must be one of {POSITIONS}")
+    _check_setup(p, where)
     if not p.verdict_known:
         return
     if not (p.authserv_ids or p.no_authserv_id or p.verdict_headers):
@@ -149,6 +183,18 @@ def _check(p: Provider, where: str) -> None:
                              "always_verdict = true and dmarc among its methods")  # fmt: skip
     if not p.per_method and p.max_headers > 1:
         raise RulesError(f"{where}: max_headers > 1 needs per_method = true")
+
+
+def _check_setup(p: Provider, where: str) -> None:
+    """What `mailbox add` writes must make a valid [[mailbox]]."""
+    if p.imap_tls not in ("implicit", "starttls") or p.secret not in SECRETS:
+        raise RulesError(f"{where}: imap_tls must be implicit or starttls, secret one of {SECRETS}")
+    if p.login not in ("address", "local"):
+        raise RulesError(f"{where}: login must be address or local")
+    if not (p.imap_hosts or p.setup_host):
+        raise RulesError(f"{where}: names no imap_hosts and no setup_host")
+    if stray := {h for _, h in p.domain_hosts} - set(p.imap_hosts):
+        raise RulesError(f"{where}: domain_hosts names hosts not in imap_hosts: {sorted(stray)}")
 
 
 def self_hosted(ids: Iterable[str]) -> Provider:

@@ -14,6 +14,7 @@ from metawatch.cli import (  # noqa: F401
     db,
     evidence,
     inspect,
+    mailbox,
     report,
     scan,
     setup,

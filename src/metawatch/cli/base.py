@@ -49,6 +49,10 @@ class Context:
             self._settings = config.load(self.config_path)
         return self._settings
 
+    def reload(self) -> None:
+        """Read the configuration again (a command has just changed the file)."""
+        self._settings = None
+
     def url(self) -> str:
         """The database URL: --db, $METAWATCH_DB, the config's ``database``, or the default file."""
         from metawatch.store import database_url

@@ -23,6 +23,10 @@ from metawatch.models import Kind, State
     help="Scan up to N mailboxes at once [default: the config's jobs, else 4].",
 )  # fmt: skip
 @provider_option
+@click.option(
+    "--mailbox", "mailbox_names", multiple=True, metavar="NAME",
+    help="Scan only this configured mailbox (repeatable) [default: every one].",
+)  # fmt: skip
 @click.pass_obj
 def scan(
     obj: Context,
@@ -32,6 +36,7 @@ def scan(
     verify_dkim: bool,
     jobs: int | None,
     provider: str | None,
+    mailbox_names: tuple[str, ...] = (),
 ) -> int:
     """Scan mail: the configured mailboxes, or each SOURCE given; then alert.
 
@@ -45,7 +50,7 @@ def scan(
     from metawatch.report.terminal import scan_progress
 
     obj.verify_dkim = verify_dkim
-    settings = obj.settings()
+    settings = _only(obj.settings(), mailbox_names, sources)
     jobs = jobs or settings.jobs
     if not sources and not settings.mailboxes:
         raise UsageError("nothing to scan: give a SOURCE, or configure a [[mailbox]] "
@@ -73,7 +78,7 @@ def scan(
         if not quiet and (summary.new or summary.discovered):
             _print_summary(summary, dry_run=False)
         with store.alerts_lock():
-            _alert(obj, store, summary)
+            _alert(obj, store, summary, settings.mailboxes)
         if settings.report_html:  # a failed report is a failed scan, for cron and the ping
             summary.failed += refresh_report(obj, settings.report_html)
         failure = "; ".join(str(e) for _, e in summary.failed)
@@ -81,12 +86,26 @@ def scan(
     return _scan_code(summary)
 
 
+def _only(settings: Any, names: tuple[str, ...], sources: tuple[str, ...]) -> Any:
+    """The settings with only the --mailbox mailboxes."""
+    from dataclasses import replace
+
+    if not names:
+        return settings
+    if sources:
+        raise UsageError("give SOURCEs or --mailbox, not both")
+    if unknown := set(names) - {m.name for m in settings.mailboxes}:
+        raise UsageError(f"--mailbox: no mailbox named {', '.join(sorted(unknown))} in the config")
+    return replace(settings, mailboxes=tuple(m for m in settings.mailboxes if m.name in names))
+
+
 def _scan_code(summary: Any) -> int:
     return max((int(e.exit_code) for _, e in summary.failed), default=0)
 
 
-def _alert(obj: Context, store: Any, summary: Any) -> None:
-    """Evaluate every account after the scan and send what deserves an alert."""
+def _alert(obj: Context, store: Any, summary: Any, scanned: Any) -> None:
+    """Evaluate every account after the scan and send what deserves an alert (a login failure
+    is resolved only by a scan of its mailbox)."""
     from metawatch import pipeline
     from metawatch.alerts import conditions, dispatch
     from metawatch.alerts.channels import from_urls
@@ -100,7 +119,7 @@ def _alert(obj: Context, store: Any, summary: Any) -> None:
     current += conditions.for_mailbox_failures(auth_failures)
     resolved = {f"account:{s.account.id}": f"{conditions.account_name(s)} is now protected"
                 for s in statuses if s.state is State.PROTECTED}  # fmt: skip
-    resolved.update({f"mailbox:{m.name}": f"mailbox {m.name} works again" for m in settings.mailboxes
+    resolved.update({f"mailbox:{m.name}": f"mailbox {m.name} works again" for m in scanned
                      if m.name not in dict(auth_failures)})  # fmt: skip
     channels = from_urls(settings.alerts.urls, click.echo)
     dispatch.run(store, current, channels, when, settings.alerts.remind_interval, resolved)
