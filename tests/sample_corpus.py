@@ -454,7 +454,7 @@ SPECS += [
         "review your ad preferences at any time.",
         FB,
         d(2023, 4, 20, 10),
-        expect("other_meta", "facebook", "en", "meta.other", "pass", TOM_FB),
+        expect("other_meta", "facebook", "en", "lookalike.other_purpose_only", "pass", TOM_FB),
     ),
     spec(
         "it-fb-ads-choice.eml",
