@@ -184,12 +184,16 @@ class _Matcher:
                       self.subject_words if on_subject else self.text_words)  # fmt: skip
 
     def _together(self, name: str) -> str | None:
-        """``a&b``: the first sentence in which every one of the groups fires."""
+        """``a&b&!c``: the first sentence in which groups a and b fire and c does not."""
         names = name.split("&")
-        if not all(self.fired(n) for n in names):
+        wanted = [n for n in names if not n.startswith("!")]
+        unwanted = [n[1:] for n in names if n.startswith("!")]
+        if not all(self.fired(n) for n in wanted):
             return None
         for sentence in sentences(self.text):
-            if all(self.groups[n].find(sentence) for n in names):
+            if all(self.groups[n].find(sentence) for n in wanted) and not any(
+                self.groups[n].find(sentence) for n in unwanted
+            ):
                 return sentence.strip()
         return None
 

@@ -409,10 +409,9 @@ def _required(phrase: str) -> tuple[frozenset[str], ...]:
 def _check_references(
     rules: tuple[Rule, ...], common: tuple[CueGroup, ...], packs: tuple[LanguagePack, ...]
 ) -> None:
-    # "a&b" (both groups in one sentence) uses a and b.
-    used = {
-        n for r in rules if not r.unread for g in (*r.all, *r.any, *r.none) for n in g.split("&")
-    }
+    # "a&b&!c" (a and b in one sentence, without c) uses a, b and c.
+    used = {n.lstrip("!") for r in rules if not r.unread
+            for g in (*r.all, *r.any, *r.none) for n in g.split("&")}  # fmt: skip
     shared = {g.name for g in common}
     if missing := {g for r in rules if r.unread for g in (*r.all, *r.any, *r.none)} - shared:
         raise RulesError(
