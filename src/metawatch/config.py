@@ -15,6 +15,7 @@ from metawatch.errors import ConfigError
 
 _T = typing.TypeVar("_T")
 TLS_MODES = ("implicit", "starttls", "plain")
+MAX_BATCH = 1_000  # mails per FETCH batch and transaction: batch_size × max_message_size in memory
 PLATFORMS = ("facebook", "instagram", "threads", "whatsapp")
 
 
@@ -41,6 +42,12 @@ class MailboxConfig:
     retries: int = 3
     provider: str | None = None  # see providers.toml; else known from the host
     trusted_authserv_ids: tuple[str, ...] = ()  # a self-hosted server's authserv-id(s)
+    deadline: str = "30m"  # total time for this mailbox per scan, retries included
+
+    @property
+    def deadline_seconds(self) -> float:
+        """``deadline`` in seconds."""
+        return duration(self.deadline).total_seconds()
 
     @property
     def effective_port(self) -> int:
@@ -95,6 +102,7 @@ class Settings:
     require_fresh_confirmation: bool = False
     verify_dkim: bool = False
     jobs: int = 4  # mailboxes scanned at once
+    scan_deadline: str = "1h"  # total time for one scan of every mailbox
     keep_originals: bool = False  # keep AI-related Meta mails whole, for export-evidence
     report_html: str | None = None  # an HTML report rewritten after every scan
     alerts: AlertsConfig = AlertsConfig()
@@ -174,6 +182,7 @@ def parse(data: dict[str, Any], path: Path | None) -> Settings:
             )
     if settings.jobs < 1:
         raise ConfigError(f"{where}: 'jobs' must be 1 or more")
+    _check_duration(settings.scan_deadline, f"{where}: 'scan_deadline'")
     names = [m.name for m in mailboxes]
     if len(set(names)) != len(names):
         raise ConfigError(f"{where}: two [[mailbox]] tables have the same name")
@@ -261,6 +270,17 @@ def _check_mailbox(m: MailboxConfig, where: str) -> None:
                           "password_file, oauth2_token_command")  # fmt: skip
     if m.batch_size < 1 or m.max_message_size < 1:
         raise ConfigError(f"{w}: batch_size and max_message_size must be positive")
+    if m.batch_size > MAX_BATCH:  # a batch is held in memory and fetched in a few commands
+        raise ConfigError(f"{w}: batch_size must be at most {MAX_BATCH}, not {m.batch_size}")
+    _check_duration(m.deadline, f"{w}: 'deadline'")
+
+
+def _check_duration(text: str, where: str) -> None:
+    try:
+        if duration(text).total_seconds() <= 0:
+            raise ValueError(f"{text!r} must be longer than 0s")
+    except ValueError as e:
+        raise ConfigError(f"{where}: {e}") from None
 
 
 def _check_provider(m: MailboxConfig, trusted: tuple[str, ...], where: str) -> None:
@@ -289,6 +309,10 @@ STARTER = """\
 # An HTML report (one self-contained file) rewritten after every scan:
 # report_html = "~/metawatch-report.html"
 
+# Give up a mailbox (exit 75) after this long, and the whole scan after scan_deadline: a server
+# that stalls or trickles must not hold the scan (and its lock) for ever. The next scan resumes.
+# scan_deadline = "1h"
+
 # [alerts]
 # urls = ["mailto://user:app-password@gmx.net?to=anna@example.org", "ntfy://my-topic"]
 # remind_every = "7d"                    # repeat an alert while its condition lasts
@@ -306,6 +330,7 @@ STARTER = """\
 # password_command = "pass show mail/gmx"  # or password_env / password_file / oauth2_token_command
 # folders = []                           # empty: every folder but Trash, Drafts and Sent
 # provider = "gmx"                       # only when the host does not say it (Proton Bridge: "proton")
+# deadline = "30m"                       # give this mailbox up after this long (exit 75)
 
 # [[account]]
 # platform = "instagram"                 # facebook, instagram, threads or whatsapp

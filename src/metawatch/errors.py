@@ -45,6 +45,12 @@ class SourceError(MetawatchError):
     exit_code = ExitCode.TEMP_FAIL
 
 
+class DeadlineExceeded(SourceError):
+    """A mailbox or the whole scan ran past its deadline (a stalled or trickling server)."""
+
+    exit_code = ExitCode.TEMP_FAIL
+
+
 class AuthError(SourceError):
     """The server refused our credentials."""
 

@@ -81,6 +81,15 @@ class Cursor:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """A moment (on the ``time.monotonic()`` clock) after which work is given up, and the
+    setting that set it, for the message ("deadline = 30m")."""
+
+    at: float
+    setting: str
+
+
+@dataclass(frozen=True)
 class Batch:
     """Mails stored in one transaction, with the cursor that moves when they are committed."""
 
@@ -122,6 +131,9 @@ class Mail:
     attached: tuple[Mail, ...] = ()
     error: str | None = None
     screened_out: bool = False  # text is a rough superset that no gate cue matched
+    content_hash: str = ""  # SHA-256 of a normalised form: the same mail however a server stored it
+    bounce: bool = False  # a delivery report (from a mailer daemon)
+    warnings: tuple[str, ...] = ()  # what was wrong with the mail but could be read anyway
 
     @property
     def recipients(self) -> tuple[str, ...]:

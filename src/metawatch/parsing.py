@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import email
 import email.errors
 import email.header
 import email.utils
@@ -15,19 +16,33 @@ from datetime import datetime
 from email.message import Message
 from typing import Any
 
+from metawatch import mailbytes
 from metawatch.models import Link, Mail
 
 log = logging.getLogger(__name__)
-# mail-parser logs a warning per attachment type it does not decode ("Email content 'pdf' not
-# handled"); Python would print those on stderr, into every cron mail. Its errors still show.
-logging.getLogger("mailparser").setLevel(logging.ERROR)
+
+
+class _ToDebug(logging.Handler):
+    """mail-parser's own log lines ("Failed decoding header part …", 5 KB for one real mail) are
+    library chatter: they go to our --debug log, never to stderr, which cron mails to the user."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log.debug("mail-parser: %s", record.getMessage())
+
+
+_library_log = logging.getLogger("mailparser")
+_library_log.addHandler(_ToDebug())
+_library_log.propagate = False
+_library_log.setLevel(logging.WARNING)  # its per-part debug lines would cost time, not tell much
 
 MAX_TEXT = 200_000  # characters of body text kept for classification
 MAX_HTML = 2_000_000  # bytes of HTML handed to the HTML parser
 MAX_ATTACHED_DEPTH = 2  # forwarded mails inside forwarded mails
 # The work per mail is bounded before any parsing: Meta's mails are ~100 KB with < 10 parts.
 MAX_MAIL = 25_000_000  # bytes (an IMAP mailbox's max_message_size applies before this)
-MAX_PARTS = 1_000  # lines that may open a MIME part; mail-parser also stops deep nesting
+MAX_PARTS = 1_000  # boundary lines of declared MIME boundaries
+MAX_DEPTH = 50  # multipart nesting (mail-parser has its own guard; this one is the fallback's)
+BOUNCE_SENDERS = frozenset({"mailer-daemon", "postmaster", "mail-daemon"})
 MAX_FIELDS = 1_000  # header fields kept in order (the first and the last half when there are more)
 MAX_FIELD = 4_000  # characters of one header value kept
 
@@ -73,33 +88,29 @@ def skipped(key: str, reason: str) -> Mail:
 
 
 def _parse(raw: bytes, digest: str, depth: int, screen: Screen | None = None) -> Mail:
-    import mailparser
-
     if not raw.strip():
         raise ValueError("empty message")
     if len(raw) > MAX_MAIL:
         raise ValueError(f"message too large to parse ({len(raw)} bytes > {MAX_MAIL})")
-    if (parts := raw.count(b"\n--")) > MAX_PARTS:
+    if (parts := mailbytes.mime_parts(raw, MAX_PARTS)) > MAX_PARTS:
         raise ValueError(f"too many MIME parts to parse ({parts} > {MAX_PARTS})")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        parsed = mailparser.parse_from_bytes(raw)
-    msg: Message = parsed.message
+    repaired = mailbytes.repair(raw)
+    msg, plain, html = _read(repaired.data)
     if not msg.keys():
         raise ValueError("no mail headers found")
-    html = "\n".join(parsed.text_html)
-    plain = "\n".join(parsed.text_plain)
     html_text, links, screened_out = "", tuple[Link, ...](), False
     if html:
         rough = rough_text(html)
         screened_out = screen is not None and not screen(f"{plain}\n{rough}")
         html_text, links = (rough, ()) if screened_out else html_to_text(html)
+    from_addr = _first(addresses(msg, "From"))
     return Mail(
         sha256=digest,
         size=len(raw),
+        content_hash=mailbytes.content_hash(raw),
         message_id=header(msg, "Message-ID").strip(),
         subject=clean_text(header(msg, "Subject")),
-        from_addr=_first(addresses(msg, "From")),
+        from_addr=from_addr,
         from_name=_display_name(header(msg, "From")),
         to=addresses(msg, "To"),
         cc=addresses(msg, "Cc"),
@@ -112,7 +123,67 @@ def _parse(raw: bytes, digest: str, depth: int, screen: Screen | None = None) ->
         links=links,
         attached=_attached(msg, depth),
         screened_out=screened_out,
+        bounce=_bounce(msg, from_addr),
+        warnings=repaired.warnings,
     )
+
+
+def _read(raw: bytes) -> tuple[Message, str, str]:
+    """The message, its text/plain and its text/html: by mail-parser, which decodes more
+    broken mail than the standard library; by the standard library where mail-parser fails."""
+    import mailparser
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parsed = mailparser.parse_from_bytes(raw)
+        return parsed.message, "\n".join(parsed.text_plain), "\n".join(parsed.text_html)
+    except (AttributeError, TypeError, IndexError, KeyError, LookupError) as e:
+        # mail-parser trips over a multipart whose boundaries are missing (its epilogue is None)
+        log.debug("mail-parser failed (%s: %s): reading with the standard library", type(e).__name__, e)
+    return _read_stdlib(raw)
+
+
+def _read_stdlib(raw: bytes) -> tuple[Message, str, str]:
+    msg = email.message_from_bytes(raw)
+    texts: dict[str, list[str]] = {"text/plain": [], "text/html": []}
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    while stack:  # iterative, with a depth bound: a hostile mail nests thousands deep
+        part, level = stack.pop()
+        if level > MAX_DEPTH:
+            raise ValueError(f"MIME parts nested too deep to parse (> {MAX_DEPTH})")
+        payload = part.get_payload()
+        if part.is_multipart() and isinstance(payload, list):
+            stack += [(p, level + 1) for p in reversed(payload) if isinstance(p, Message)]
+        elif part.get_content_maintype() == "multipart" and isinstance(payload, str):
+            # No boundary line found: the payload is one part, perhaps with headers of its own.
+            inner = email.message_from_string(payload)
+            if inner.keys() and inner.get_content_maintype() != "multipart":
+                stack.append((inner, level + 1))
+            else:
+                texts["text/plain"].append(payload)
+        elif part.get_content_type() in texts and part.get_content_disposition() != "attachment":
+            texts[part.get_content_type()].append(_decoded(part))
+    return msg, "\n".join(texts["text/plain"]), "\n".join(texts["text/html"])
+
+
+def _decoded(part: Message) -> str:
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return str(part.get_payload())
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return data.decode(charset, "replace")
+    except LookupError:  # an unknown charset: the text is still worth reading
+        return data.decode("utf-8", "replace")
+
+
+def _bounce(msg: Message, from_addr: str) -> bool:
+    """A delivery report (bounce): it shows that someone wrote to the sender, nothing more."""
+    if from_addr.partition("@")[0] in BOUNCE_SENDERS:
+        return True
+    report = msg.get_content_type() == "multipart/report"
+    return report and str(msg.get_param("report-type", "")).lower() == "delivery-status"
 
 
 def header_all(msg: Message, name: str) -> list[str]:
@@ -165,7 +236,7 @@ def _display_name(value: str) -> str:
 def _date(value: str) -> datetime | None:
     try:
         return email.utils.parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # a year like 99999999999
         return None
 
 
@@ -213,7 +284,9 @@ def html_to_text(html: str) -> tuple[str, tuple[Link, ...]]:
     from bs4 import BeautifulSoup, NavigableString, Tag
     from bs4.element import PreformattedString
 
-    soup = BeautifulSoup(html[:MAX_HTML], "lxml")
+    with warnings.catch_warnings():  # "looks like a URL" and the like: chatter, not for stderr
+        warnings.simplefilter("ignore")
+        soup = BeautifulSoup(html[:MAX_HTML], "lxml")
     for tag in [t for t in soup.descendants if isinstance(t, Tag) and _hidden(t)]:
         if not tag.decomposed:
             tag.decompose()

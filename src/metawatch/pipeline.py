@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,15 +15,17 @@ from typing import TYPE_CHECKING, Protocol
 from metawatch import accounts as acc
 from metawatch import parsing, status
 from metawatch.classify import Classifier
-from metawatch.config import AccountConfig, MailboxConfig, Settings, mailbox_from_url
+from metawatch.config import AccountConfig, MailboxConfig, Settings, duration, mailbox_from_url
 from metawatch.credentials import Prompt
-from metawatch.errors import LockedError, MetawatchError, SourceError
+from metawatch.errors import DeadlineExceeded, LockedError, MetawatchError, SourceError
 from metawatch.models import (
     AI_KINDS,
     Account,
     AccountStatus,
+    Authenticity,
     Batch,
     Classification,
+    Deadline,
     Evidence,
     Kind,
     Mail,
@@ -67,6 +70,7 @@ class ScanSummary:
     seen: int = 0
     new: int = 0
     known: int = 0
+    duplicates: int = 0  # copies of stored mails (same content under another key): dropped
     by_kind: Counter[str] = field(default_factory=Counter)
     discovered: list[Account] = field(default_factory=list)
     failed: list[tuple[str, MetawatchError]] = field(default_factory=list)
@@ -75,6 +79,7 @@ class ScanSummary:
         """Fold in another worker's summary."""
         self.seen, self.new, self.known = (self.seen + other.seen, self.new + other.new,
                                            self.known + other.known)  # fmt: skip
+        self.duplicates += other.duplicates
         self.by_kind.update(other.by_kind)
         self.discovered += other.discovered
         self.failed += other.failed
@@ -87,15 +92,22 @@ def scan_all(
     jobs: int = 1,
     keep: bool = False,
     progress: Progress | None = None,
+    deadline: Deadline | None = None,
 ) -> ScanSummary:
     """Scan the sources, up to ``jobs`` at once, each on its own connection and cursor.
 
     A slow or failing source holds up only its own worker. On a shared database each source is
-    scanned under its advisory lock; one held by another scanner is reported as locked.
+    scanned under its advisory lock; one held by another scanner is reported as locked. A source
+    whose turn comes after the scan's ``deadline`` is not started.
     """
 
     def one(source: MailSource) -> ScanSummary:
         scanner = Scanner(store, classifier, keep, progress)
+        if deadline is not None and time.monotonic() >= deadline.at:
+            late = DeadlineExceeded(f"{source.name}: not scanned, the scan's deadline "
+                                    f"({deadline.setting}) passed first")  # fmt: skip
+            scanner.summary.failed.append((source.name, late))
+            return scanner.summary
         try:
             with store.source_lock(source.name) if store else nullcontext():
                 return scanner.scan([source])
@@ -156,6 +168,7 @@ class Scanner:
                 self.progress.advance(name, 1)
         stored = self.store.add_messages(new, batch.cursor) if self.store else new
         self.summary.new += len(stored)
+        self.summary.duplicates += len(new) - len(stored)
         self.summary.by_kind.update(m.result.kind.value for m in stored)
 
     def _one(self, raw: RawMail, mailbox: MailboxConfig | None = None) -> NewMessage:
@@ -168,6 +181,8 @@ class Scanner:
         result = self.classifier.classify(mail, raw.data, mailbox)
         if mail.error:
             log.warning("unparseable mail %s: %s", raw.key, mail.error)
+        for warning in mail.warnings:
+            log.warning("mail %s: %s", raw.key, warning)
         kept = raw.data if self.keep and result.kind in AI_KINDS else None
         return NewMessage(raw.key, mail, result, self.account_for(mail, result), kept)
 
@@ -185,7 +200,7 @@ class Scanner:
         self, mail: Mail, result: Classification, recipients: Sequence[str]
     ) -> Account | None:
         address = recipients[0] if recipients else None
-        if result.platform is None or address is None:
+        if result.platform is None or address is None or not proves_account(mail, result):
             return None
         # Facebook greets by first name, Instagram and Threads by user name: only those are handles.
         handle = (
@@ -206,6 +221,15 @@ class Scanner:
         if created:
             self.summary.discovered.append(account)
         return account
+
+
+def proves_account(mail: Mail, result: Classification) -> bool:
+    """Whether a mail shows that its recipient has a Meta account: an AI-related kind, or any
+    Meta mail whose sender was verified. A bounce only shows that someone wrote to Meta, and an
+    unverified "Facebook" mail may be spam with a forged sender."""
+    if mail.bounce:
+        return False
+    return result.kind in AI_KINDS or result.authenticity is Authenticity.PASS
 
 
 def sync_accounts(store: Store, declared: Sequence[AccountConfig]) -> None:
@@ -229,29 +253,38 @@ def open_sources(
     settings: Settings,
     store: Store | None,
     prompt: Prompt | None,
+    deadline: Deadline | None = None,
 ) -> list[MailSource]:
     """Sources for the SOURCE arguments, or every configured mailbox when there are none."""
     from metawatch.sources.files import FileSource
 
     if not names:
-        return [imap_source(m, store, prompt) for m in settings.mailboxes]
+        return [imap_source(m, store, prompt, deadline) for m in settings.mailboxes]
     return [
-        imap_source(mailbox_from_url(n, settings.trusted_authserv_ids), store, prompt)
+        imap_source(mailbox_from_url(n, settings.trusted_authserv_ids), store, prompt, deadline)
         if n.startswith(("imap://", "imaps://"))
         else FileSource(n)
         for n in names
     ]
 
 
-def imap_source(mailbox: MailboxConfig, store: Store | None, prompt: Prompt | None) -> ImapSource:
-    """An IMAP source with its credentials and stored cursors."""
+def imap_source(mailbox: MailboxConfig, store: Store | None, prompt: Prompt | None,
+                deadline: Deadline | None = None) -> ImapSource:  # fmt: skip
+    """An IMAP source with its credentials, stored cursors and the scan's deadline."""
     from metawatch.credentials import resolve
     from metawatch.rules import senders
     from metawatch.sources.imap import ImapSource
 
     domains = list(senders()["imap"]["search_from"])
     cursors = store.cursors(mailbox.name) if store else {}
-    return ImapSource(mailbox, lambda: resolve(mailbox, prompt), domains, cursors)
+    return ImapSource(mailbox, lambda: resolve(mailbox, prompt), domains, cursors,
+                      scan_deadline=deadline)  # fmt: skip
+
+
+def scan_deadline(settings: Settings) -> Deadline:
+    """The moment the scan that starts now gives up what is left."""
+    seconds = duration(settings.scan_deadline).total_seconds()
+    return Deadline(time.monotonic() + seconds, f"scan_deadline = {settings.scan_deadline}")
 
 
 def report(store: Store, policy: status.Policy | None = None) -> list[AccountStatus]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from metawatch import parsing
@@ -12,7 +12,7 @@ from metawatch.classify import Classifier
 from metawatch.config import Settings
 from metawatch.credentials import Prompt
 from metawatch.errors import MetawatchError
-from metawatch.models import AI_KINDS, Classification, MessageRecord
+from metawatch.models import AI_KINDS, Classification, MessageRecord, RawMail
 from metawatch.pipeline import Scanner
 from metawatch.sources.files import read_key
 from metawatch.store import NewMessage, Store
@@ -36,27 +36,34 @@ class Outcome:
 
     checked: int = 0
     unreachable: int = 0
+    stale: int = 0  # in folders whose UIDVALIDITY changed since they were scanned
+    too_large: int = 0  # over the mailbox's max_message_size: not downloaded, as in a scan
+    not_checked: int = 0  # in mailboxes that failed
     changes: list[Change] = field(default_factory=list)
+    failed: list[tuple[str, MetawatchError]] = field(default_factory=list)
 
 
 def reclassify(store: Store, classifier: Classifier, settings: Settings, prompt: Prompt | None,
                dry_run: bool = False) -> Outcome:  # fmt: skip
-    """Classify every stored mail again; store what changed unless ``dry_run``."""
+    """Classify every stored mail again; store what changed unless ``dry_run``.
+
+    Mails are read again one batch at a time, so memory holds one batch, not the mailbox.
+    """
     records = store.messages(include_not_meta=True)
-    raw = _fetch_all(records, settings, prompt)
+    by_key = {rec.source_key: rec for rec in records}
     scanner = Scanner(store, classifier)
     mailboxes = {m.name: m for m in settings.mailboxes}
     out, kept = Outcome(), []
-    for rec in records:
-        data = raw.get(rec.source_key)
-        if data is None:
-            out.unreachable += 1
+    for raw in _reread(records, settings, prompt, out):
+        rec = by_key[raw.key]
+        if raw.skipped:
+            out.too_large += 1
             continue
         out.checked += 1
-        mail = parsing.parse(data)
-        result = classifier.classify(mail, data, mailboxes.get(_mailbox_name(rec.source_key) or ""))
+        mail = parsing.parse(raw.data)
+        result = classifier.classify(mail, raw.data, mailboxes.get(_mailbox_name(raw.key) or ""))
         if settings.keep_originals and not dry_run and result.kind in AI_KINDS:
-            kept += _original(rec, data)
+            kept += _original(rec, raw.data)
         if _summary(rec) == _summary_of(result):
             if rec.rules_version != result.rules_version and not dry_run:
                 store.update_classification(
@@ -68,6 +75,7 @@ def reclassify(store: Store, classifier: Classifier, settings: Settings, prompt:
             account = rec.account_id or scanner.account_for(mail, result)
             store.update_classification(rec.id, NewMessage(rec.source_key, mail, result, account))
     store.keep_originals(kept)
+    out.unreachable = len(records) - out.checked - out.too_large - out.stale - out.not_checked
     return out
 
 
@@ -92,24 +100,23 @@ def _summary_of(r: Classification) -> str:
     return f"{r.kind.value}/{r.authenticity.value} ({r.rule})"
 
 
-def _fetch_all(
-    records: Sequence[MessageRecord], settings: Settings, prompt: Prompt | None
-) -> dict[str, bytes]:
-    found: dict[str, bytes] = {}
+def _reread(
+    records: Sequence[MessageRecord], settings: Settings, prompt: Prompt | None, out: Outcome
+) -> Iterator[RawMail]:
+    """The stored mails read again from files, then from each IMAP mailbox in batches."""
     imap_keys: dict[str, list[str]] = {}
     for rec in records:
         if (name := _mailbox_name(rec.source_key)) is not None:
             imap_keys.setdefault(name, []).append(rec.source_key)
         elif (data := read_key(rec.source_key)) is not None:
-            found[rec.source_key] = data
+            yield RawMail(rec.source_key, data)
     for name, keys in imap_keys.items():
-        found.update(_refetch(name, keys, settings, prompt))
-    return found
+        yield from _refetch(name, keys, settings, prompt, out)
 
 
 def _refetch(
-    name: str, keys: list[str], settings: Settings, prompt: Prompt | None
-) -> dict[str, bytes]:
+    name: str, keys: list[str], settings: Settings, prompt: Prompt | None, out: Outcome
+) -> Iterator[RawMail]:
     from metawatch.pipeline import imap_source
 
     mailbox = next((m for m in settings.mailboxes if m.name == name), None)
@@ -117,9 +124,13 @@ def _refetch(
         log.warning(
             "mailbox %s is no longer configured: its %d mails are not reclassified", name, len(keys)
         )
-        return {}
+        return
+    done = 0
     try:
-        return imap_source(mailbox, None, prompt).refetch(keys)
-    except MetawatchError as e:
-        log.warning("mailbox %s: %s", name, e)
-        return {}
+        for part in imap_source(mailbox, None, prompt).refetch(keys):
+            out.stale += len(part.stale)
+            done += len(part.stale) + len(part.mails)
+            yield from part.mails
+    except MetawatchError as e:  # the mailbox's other mails were not checked: a failure
+        out.failed.append((name, e))
+        out.not_checked += len(keys) - done

@@ -56,12 +56,16 @@ def scan(
         raise UsageError("nothing to scan: give a SOURCE, or configure a [[mailbox]] "
                          "(see `metawatch config init`)")  # fmt: skip
     classifier = obj.classifier(provider)
+    deadline = pipeline.scan_deadline(settings)
     if dry_run:
         with scan_progress(quiet) as progress:
             opened = pipeline.open_sources(
-                sources, settings, None, progress.asking(prompt_password)
+                sources, settings, None, progress.asking(prompt_password), deadline
             )
-            summary = pipeline.scan_all(None, classifier, opened, jobs, progress=progress)
+            summary = pipeline.scan_all(None, classifier, opened, jobs, progress=progress,
+                                        deadline=deadline)  # fmt: skip
+        for _name, error in summary.failed:
+            log.error("%s", error)
         _print_summary(summary, dry_run=True)
         return _scan_code(summary)
     store = obj.store()
@@ -69,10 +73,10 @@ def scan(
         health.ping(settings.health.ping_url, "/start")
         with scan_progress(quiet) as progress:
             opened = pipeline.open_sources(
-                sources, settings, store, progress.asking(prompt_password)
+                sources, settings, store, progress.asking(prompt_password), deadline
             )
             summary = pipeline.scan_all(store, classifier, opened, jobs,
-                                        settings.keep_originals, progress)  # fmt: skip
+                                        settings.keep_originals, progress, deadline)  # fmt: skip
         for _name, error in summary.failed:
             log.error("%s", error)
         if not quiet and (summary.new or summary.discovered):
@@ -127,9 +131,9 @@ def _alert(obj: Context, store: Any, summary: Any, scanned: Any) -> None:
 
 def _print_summary(summary: Any, dry_run: bool) -> None:
     prefix = "dry run: " if dry_run else ""
-    click.echo(
-        f"{prefix}scanned {summary.seen} mails: {summary.new} new, {summary.known} already known"
-    )
+    copies = f", {summary.duplicates} copies of stored mails" if summary.duplicates else ""
+    click.echo(f"{prefix}scanned {summary.seen} mails: {summary.new} new, "
+               f"{summary.known} already known{copies}")  # fmt: skip
     for kind in Kind:
         if summary.by_kind[kind.value]:
             click.echo(f"  {kind.value:<20} {summary.by_kind[kind.value]}")
@@ -142,16 +146,26 @@ def _print_summary(summary: Any, dry_run: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would change; store nothing.")
 @provider_option
 @click.pass_obj
-def reclassify(obj: Context, dry_run: bool, provider: str | None) -> None:
+def reclassify(obj: Context, dry_run: bool, provider: str | None) -> int:
     """Re-run the current rules over stored mails (read again from files or IMAP)."""
     from metawatch import reclassify as rc
     from metawatch import report
 
     classifier = obj.classifier(provider)
     out = rc.reclassify(obj.store(), classifier, obj.settings(), prompt_password, dry_run=dry_run)
+    for _name, error in out.failed:
+        log.error("%s", error)
     verb = "would change" if dry_run else "changed"
     click.echo(f"checked {out.checked} mails with rule packs {classifier.rules.version}: "
-               f"{len(out.changes)} {verb}, {out.unreachable} no longer reachable")  # fmt: skip
+               f"{len(out.changes)} {verb}, {out.unreachable} no longer reachable"
+               + "".join(f", {n} {what}" for n, what in _reclassify_notes(out) if n))  # fmt: skip
     if out.changes:
         rows = [[c.id, c.before, c.after, c.source] for c in out.changes]
         click.echo(report.table(("id", "before", "after", "source"), rows, widths={3: 60}))
+    return max((int(e.exit_code) for _, e in out.failed), default=0)
+
+
+def _reclassify_notes(out: Any) -> list[tuple[int, str]]:
+    return [(out.too_large, "over the mailbox's size limit (not downloaded)"),
+            (out.stale, "in folders whose UIDVALIDITY changed: run `metawatch scan` first"),
+            (out.not_checked, "not checked: their mailbox failed")]  # fmt: skip

@@ -1,10 +1,12 @@
-"""Local mail: one .eml file, a folder of them (recursive), an mbox file, or a Maildir."""
+"""Local mail: one .eml file, a folder (recursive: .eml files, mbox files, Maildirs), an mbox
+file, or a Maildir."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import mailbox
+import re
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -19,6 +21,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 BATCH = 200
 MAIL_SUFFIXES = (".eml", ".msg.eml", ".mail")
+MBOX_SUFFIXES = (".mbox", ".mbx")  # Google Takeout, Apple Mail and Thunderbird exports
+SNIFF = 65_536  # bytes read to tell an mbox's line endings
+_MBOX_SEPARATOR = re.compile(rb"^From [^\n]*\n", re.M)
 
 
 class FileSource:
@@ -39,6 +44,9 @@ class FileSource:
 
         The first batch carries how many messages there are, for the progress display."""
         total, messages = self._messages()
+        if not total:  # a scan that read nothing must not look like one that found nothing new
+            log.warning("no mail found in %s (looked for .eml files, mbox files and Maildirs)",
+                        self.path)  # fmt: skip
         it, first = iter(messages), True
         while batch := tuple(islice(it, BATCH)):
             yield Batch(batch, total=total if first else None)
@@ -61,9 +69,12 @@ def is_maildir(path: Path) -> bool:
 
 
 def is_mbox(path: Path) -> bool:
-    """An mbox file starts with a 'From ' separator line."""
-    with path.open("rb") as f:
-        return f.read(5) == b"From "
+    """An mbox file starts with a 'From ' separator line (after a byte-order mark, if any)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(8).removeprefix(b"\xef\xbb\xbf").startswith(b"From ")
+    except OSError:
+        return False
 
 
 def _eml(path: Path) -> RawMail:
@@ -74,38 +85,67 @@ def _eml(path: Path) -> RawMail:
 
 
 def _folder(root: Path) -> tuple[int, Iterator[RawMail]]:
-    """The mail files and Maildirs under ``root``, counted before any is read."""
-    found: list[tuple[Path, list[str] | None]] = []
+    """The mail files, mbox files and Maildirs under ``root``, counted before any is read."""
+    found: list[tuple[int, Iterator[RawMail]]] = []
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.name.lower().endswith(MAIL_SUFFIXES):
-            found.append((path, None))
+        name = path.name.lower()
+        if path.is_file() and name.endswith(MAIL_SUFFIXES):
+            found.append((1, _lazy_eml(path)))
+        elif path.is_file() and (name.endswith(MBOX_SUFFIXES) or "." not in name) and is_mbox(path):
+            log.info("reading mbox file %s", path)  # Thunderbird's mbox files have no suffix
+            found.append(_mbox_counted(path))
         elif path.is_dir() and is_maildir(path):
-            found.append((path, _maildir_keys(path)))
+            keys = _maildir_keys(path)
+            found.append((len(keys), _maildir(path, keys)))
 
     def read() -> Iterator[RawMail]:
-        for path, keys in found:
-            yield from (_eml(path),) if keys is None else _maildir(path, keys)
+        for _, messages in found:
+            yield from messages
 
-    return sum(1 if k is None else len(k) for _, k in found), read()
+    return sum(n for n, _ in found), read()
+
+
+def _lazy_eml(path: Path) -> Iterator[RawMail]:
+    yield _eml(path)
 
 
 def _mbox_counted(path: Path) -> tuple[int, Iterator[RawMail]]:
+    """An mbox's messages, counted before any is read."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(SNIFF)
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror}") from e
+    if head.startswith(b"\xef\xbb\xbf") or (b"\r" in head and b"\n" not in head):
+        # A byte-order mark, or classic Mac OS line endings (CR only): the standard library's
+        # reader would see one empty message. Such files are small: read them whole.
+        whole = list(_split_mbox(path.read_bytes().removeprefix(b"\xef\xbb\xbf")))
+        return len(whole), (_mbox_mail(path, data) for data in whole)
     box = mailbox.mbox(path, create=False)
     keys = list(box.iterkeys())  # the table of contents is built anyway: the count comes free
     return len(keys), _mbox(path, box, keys)
 
 
-def _mbox(
-    path: Path, box: mailbox.mbox | None = None, keys: list[str] | None = None
-) -> Iterator[RawMail]:
-    box = box or mailbox.mbox(path, create=False)
+def _mbox(path: Path, box: mailbox.mbox, keys: list[str]) -> Iterator[RawMail]:
     try:
-        for key in box.iterkeys() if keys is None else keys:
-            data = box.get_bytes(key)
-            # Content, not position, names a message: an mbox rewritten by a mail client keeps it.
-            yield RawMail(key=f"mbox:{path}#{hashlib.sha256(data).hexdigest()[:32]}", data=data)
+        for key in keys:
+            yield _mbox_mail(path, box.get_bytes(key))
     finally:
         box.close()
+
+
+def _mbox_mail(path: Path, data: bytes) -> RawMail:
+    # Content, not position, names a message: an mbox rewritten by a mail client keeps it.
+    return RawMail(key=f"mbox:{path}#{hashlib.sha256(data).hexdigest()[:32]}", data=data)
+
+
+def _split_mbox(data: bytes) -> Iterator[bytes]:
+    """The messages of an mbox held in memory, line endings made LF."""
+    text = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    starts = [m.end() for m in _MBOX_SEPARATOR.finditer(text)]
+    ends = [m.start() for m in _MBOX_SEPARATOR.finditer(text)][1:] + [len(text)]
+    for start, end in zip(starts, ends, strict=True):
+        yield text[start:end]
 
 
 def _maildir_keys(path: Path) -> list[str]:
@@ -132,7 +172,8 @@ def read_key(key: str) -> bytes | None:
             return mailbox.Maildir(folder, factory=None, create=False).get_bytes(name)
         if kind == "mbox":
             path, _, digest = rest.rpartition("#")
-            return next((r.data for r in _mbox(Path(path)) if r.key.endswith(digest)), None)
-    except (OSError, KeyError):
+            mails = _mbox_counted(Path(path))[1]
+            return next((r.data for r in mails if r.key.endswith(digest)), None)
+    except (OSError, KeyError, SourceError):
         return None
     return None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -12,8 +15,8 @@ from typing import Any, cast
 
 from metawatch.config import MailboxConfig
 from metawatch.credentials import Secret
-from metawatch.errors import AuthError, ConfigError, SourceError
-from metawatch.models import Batch, Cursor, RawMail
+from metawatch.errors import AuthError, ConfigError, DeadlineExceeded, SourceError
+from metawatch.models import Batch, Cursor, Deadline, RawMail
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,11 @@ SKIP_NAMES = frozenset({
 GMAIL_FLAGS = frozenset({b"\\All", b"\\Junk"})  # Gmail: labels are copies; All Mail + Spam suffice
 # Network faults worth a retry; LoginError is not one of them.
 RETRYABLE: tuple[type[BaseException], ...] = (OSError, EOFError)
+# Bytes of UIDs in one command: RFC 7162 asks clients to keep command lines under 8,192 octets
+# (Courier drops the session past 16,384, Cyrus past 131,072).
+MAX_COMMAND = 8_000
+# The newest Meta-sender mails per folder among which doctor looks for one from Meta's domains.
+AUTH_SAMPLES = 20
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,17 @@ class MailboxReport:
     capabilities: tuple[str, ...]
     folders: tuple[FolderInfo, ...]
     meta_mails: dict[str, int]
-    sample: bytes | None  # the header section of the newest Meta-sender mail (None: no such mail)
+    # The header sections of the newest mails a scan would fetch, per folder, newest first.
+    samples: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class Refetched:
+    """Stored mails fetched again: their bytes (or why not), and the keys of a folder whose
+    UIDVALIDITY changed since they were stored (their UIDs may name other mails now)."""
+
+    mails: tuple[RawMail, ...]
+    stale: tuple[str, ...] = ()
 
 
 class ImapSource:
@@ -62,6 +80,7 @@ class ImapSource:
         domains: Sequence[str],
         cursors: dict[str, Cursor],
         sleep: Callable[[float], None] = time.sleep,
+        scan_deadline: Deadline | None = None,
     ) -> None:
         self.config = config
         self.mailbox: MailboxConfig | None = config
@@ -70,6 +89,7 @@ class ImapSource:
         self._criteria = search_criteria(domains)
         self.cursors = dict(cursors)
         self._sleep = sleep
+        self.scan_deadline = scan_deadline
         self.fetched = 0  # message bodies fetched, for tests and doctor
 
     # -- the MailSource interface ----------------------------------------------------------
@@ -78,31 +98,42 @@ class ImapSource:
         """Scan every folder; after a dropped connection, reconnect with backoff and resume."""
         attempt, progressed = 0, False
         faults: tuple[type[BaseException], ...] = (SourceError, *RETRYABLE, *_imap_errors())
-        while True:
-            try:
-                with self.connect() as client:
-                    for folder in self.folders(client):
-                        for batch in self._folder(client, folder):
-                            progressed = progressed or batch.cursor is not None
-                            yield batch
-                return
-            except (AuthError, ConfigError):
-                raise
-            except faults as e:
-                if not progressed or attempt >= self.config.retries:
-                    raise e if isinstance(e, SourceError) else _translate(e, self.config) from e
-                attempt += 1
-                log.warning("mailbox %s: %s; resuming (%d/%d)", self.name, _describe(e),
-                            attempt, self.config.retries)  # fmt: skip
-                self._sleep(min(2.0**attempt, 30.0))
+        with self._watchdog() as guard:
+            while True:
+                try:
+                    with self.connect(guard) as client:
+                        for folder in self.folders(client):
+                            for batch in self._folder(client, folder):
+                                progressed = progressed or batch.cursor is not None
+                                yield batch
+                    return
+                except (AuthError, ConfigError, DeadlineExceeded):
+                    raise
+                except faults as e:
+                    guard.check()  # a connection cut at the deadline is no fault to retry
+                    if not progressed or attempt >= self.config.retries:
+                        raise e if isinstance(e, SourceError) else _translate(e, self.config) from e
+                    attempt += 1
+                    log.warning("mailbox %s: %s; resuming (%d/%d)", self.name, _describe(e),
+                                attempt, self.config.retries)  # fmt: skip
+                    self._sleep(min(2.0**attempt, 30.0, max(0.0, guard.left())))
 
     # -- connection ------------------------------------------------------------------------
 
-    def connect(self) -> _Session:
+    def connect(self, guard: _Watchdog | None = None) -> _Session:
         """Connect, secure and log in; errors become our own exceptions."""
-        return _Session(self)
+        return _Session(self, guard)
 
-    def _open(self) -> Any:
+    def _watchdog(self) -> _Watchdog:
+        """A watchdog over one operation: the mailbox's deadline from now, or the scan's if sooner."""
+        c = self.config
+        own = Deadline(time.monotonic() + c.deadline_seconds, f"deadline = {c.deadline}")
+        scan = self.scan_deadline
+        deadline = scan if scan is not None and scan.at < own.at else own
+        where = f"mailbox '{c.name}' ({c.host}:{c.effective_port})"
+        return _Watchdog(deadline, where)
+
+    def _open(self, guard: _Watchdog | None = None) -> Any:
         import imapclient
 
         c = self.config
@@ -110,9 +141,12 @@ class ImapSource:
             raise ConfigError(f"mailbox '{c.name}': plain IMAP refused; set allow_plaintext = true")
         timeout = imapclient.SocketTimeout(connect=c.connect_timeout, read=c.read_timeout)
         context = tls_context(c.ca_file)
+        if guard is not None:
+            guard.check()
         try:
-            client = imapclient.IMAPClient(c.host, port=c.effective_port, ssl=c.tls == "implicit",
-                                           ssl_context=context, timeout=timeout)  # fmt: skip
+            client = _client_class()(c.host, port=c.effective_port, ssl=c.tls == "implicit",
+                                     ssl_context=context, timeout=timeout,
+                                     watch=guard.watch if guard else None)  # fmt: skip
             if c.tls == "starttls":
                 client.starttls(context)
             secret = self._secret()
@@ -122,6 +156,8 @@ class ImapSource:
                 client.login(c.username, secret.value)
         except BaseException as e:
             _close(locals().get("client"))
+            if guard is not None and isinstance(e, RETRYABLE + _imap_errors()):
+                guard.check()
             if isinstance(e, RETRYABLE + _imap_errors()):
                 raise _translate(e, c) from e
             raise
@@ -129,56 +165,57 @@ class ImapSource:
 
     def inspect(self) -> MailboxReport:
         """Connect and look around, read-only: TLS, capabilities, folders, Meta mail counts."""
-        try:
-            with self.connect() as client:
-                sock = client.socket()
-                tls = (
-                    f"{sock.version()} {(sock.cipher() or ('?',))[0]}"
-                    if isinstance(sock, ssl.SSLSocket)
-                    else "none"
-                )
-                caps = tuple(sorted(c.decode() for c in client.capabilities()))
-                folders = tuple(self.folder_list(client))
-                counts: dict[str, int] = {}
-                sample: tuple[str, int] | None = None
-                for f in folders:
-                    if f.scanned:
-                        client.select_folder(f.name, readonly=True)
-                        uids = client.search(self._criteria)
-                        counts[f.name] = len(uids)
-                        if uids and sample is None:
-                            sample = (f.name, max(uids))
-                header = self._header(client, sample) if sample else None
-        except RETRYABLE + _imap_errors() as e:
-            raise _translate(e, self.config) from e
-        return MailboxReport(tls, caps, folders, counts, header)
+        with self._watchdog() as guard:
+            try:
+                with self.connect(guard) as client:
+                    sock = client.socket()
+                    tls = (
+                        f"{sock.version()} {(sock.cipher() or ('?',))[0]}"
+                        if isinstance(sock, ssl.SSLSocket)
+                        else "none"
+                    )
+                    caps = tuple(sorted(c.decode() for c in client.capabilities()))
+                    folders = tuple(self.folder_list(client))
+                    counts: dict[str, int] = {}
+                    samples: list[bytes] = []
+                    for f in folders:
+                        if f.scanned:
+                            client.select_folder(f.name, readonly=True)
+                            uids = sorted(client.search(self._criteria))
+                            counts[f.name] = len(uids)
+                            samples += _headers(client, uids[-AUTH_SAMPLES:][::-1])
+            except RETRYABLE + _imap_errors() as e:
+                guard.check()
+                raise _translate(e, self.config) from e
+        return MailboxReport(tls, caps, folders, counts, tuple(samples))
 
-    @staticmethod
-    def _header(client: Any, sample: tuple[str, int]) -> bytes:
-        """The whole header section: where the provider's verdict sits matters, not just if."""
-        client.select_folder(sample[0], readonly=True)
-        data = client.fetch([sample[1]], [b"BODY.PEEK[HEADER]"])
-        return bytes(data.get(sample[1], {}).get(b"BODY[HEADER]", b""))
+    def refetch(self, keys: Sequence[str]) -> Iterator[Refetched]:
+        """Stored mails of this mailbox again, in batches, with the scan's size limit.
 
-    def refetch(self, keys: Sequence[str]) -> dict[str, bytes]:
-        """Bodies of stored keys of this mailbox, where the folder's UIDVALIDITY still matches."""
+        Keys of a folder that no longer exists, or of a UID no longer in its folder, are not
+        returned; those of a folder whose UIDVALIDITY changed are returned as stale.
+        """
         wanted: dict[tuple[str, int], dict[int, str]] = {}
         for key in keys:
             folder, validity_text, uid_text = key.removeprefix(f"imap:{self.name}/").rsplit("/", 2)
             wanted.setdefault((folder, int(validity_text)), {})[int(uid_text)] = key
-        found: dict[str, bytes] = {}
-        try:
-            with self.connect() as client:
-                for (folder, validity), uids in wanted.items():
-                    info = client.select_folder(folder, readonly=True)
-                    if int(info[b"UIDVALIDITY"]) != validity:
-                        continue
-                    for uid, data in client.fetch(sorted(uids), [b"BODY.PEEK[]"]).items():
-                        if uid in uids and b"BODY[]" in data:
-                            found[uids[uid]] = bytes(data[b"BODY[]"])
-        except RETRYABLE + _imap_errors() as e:
-            raise _translate(e, self.config) from e
-        return found
+        size = self.config.batch_size
+        with self._watchdog() as guard:
+            try:
+                with self.connect(guard) as client:
+                    for (folder, validity), uids in wanted.items():
+                        if not client.folder_exists(folder):
+                            continue
+                        info = client.select_folder(folder, readonly=True)
+                        if int(info[b"UIDVALIDITY"]) != validity:
+                            yield Refetched((), tuple(uids.values()))
+                            continue
+                        ordered = sorted(uids)
+                        for i in range(0, len(ordered), size):
+                            yield Refetched(self._fetch(client, folder, validity, ordered[i : i + size]))
+            except RETRYABLE + _imap_errors() as e:
+                guard.check()
+                raise _translate(e, self.config) from e
 
     # -- folders ---------------------------------------------------------------------------
 
@@ -248,34 +285,35 @@ class ImapSource:
         self, client: Any, folder: str, validity: int, uids: list[int]
     ) -> tuple[RawMail, ...]:
         limit = self.config.max_message_size
-        sizes = client.fetch(uids, [b"RFC822.SIZE"])
-        small = [u for u in uids if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) <= limit]
-        bodies = client.fetch(small, [b"BODY.PEEK[]"]) if small else {}
+        sizes: dict[int, int] = {}
+        for part in command_sized(uids):
+            for uid, data in client.fetch(part, [b"RFC822.SIZE"]).items():
+                sizes[uid] = int(data.get(b"RFC822.SIZE", 0))
+        bodies: dict[int, Any] = {}
+        for part in command_sized([u for u in uids if sizes.get(u, limit + 1) <= limit]):
+            bodies.update(client.fetch(part, [b"BODY.PEEK[]"]))
         self.fetched += len(bodies)
         out = []
-        for uid in uids:
+        for uid in uids:  # a UID expunged meanwhile has no size and no body: it is left out
             key = f"imap:{self.name}/{folder}/{validity}/{uid}"
             if uid in bodies and b"BODY[]" in bodies[uid]:
                 out.append(RawMail(key, bytes(bodies[uid][b"BODY[]"])))
-            elif uid not in small:
-                n = int(sizes[uid][b"RFC822.SIZE"])
-                out.append(
-                    RawMail(
-                        key, b"", skipped=f"message of {n:,} bytes is over the {limit:,}-byte limit"
-                    )
-                )
+            elif sizes.get(uid, 0) > limit:
+                reason = f"message of {sizes[uid]:,} bytes is over the {limit:,}-byte limit"
+                out.append(RawMail(key, b"", skipped=reason))
         return tuple(out)
 
 
 class _Session:
     """Context manager around one logged-in client; always logs out, never expunges."""
 
-    def __init__(self, source: ImapSource) -> None:
+    def __init__(self, source: ImapSource, guard: _Watchdog | None) -> None:
         self.source = source
+        self.guard = guard
         self.client: Any = None
 
     def __enter__(self) -> Any:
-        self.client = self.source._open()
+        self.client = self.source._open(self.guard)
         return self.client
 
     def __exit__(self, *exc: object) -> None:
@@ -284,6 +322,139 @@ class _Session:
         except Exception:  # deliberate: the connection may already be gone
             log.debug("logout failed", exc_info=True)
             _close(self.client)
+
+
+class _Watchdog:
+    """Cuts every connection of one operation when its deadline passes.
+
+    A server that trickles a byte every few seconds answers each read within read_timeout, so
+    no socket timeout ever fires: without this, it would hold the scan, and its lock, for ever.
+    Shutting the socket down makes whatever read is blocked on it return at once.
+    """
+
+    def __init__(self, deadline: Deadline, where: str) -> None:
+        self.deadline = deadline
+        self.where = where
+        self.expired = False
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []
+        self._timer = threading.Timer(max(0.0, self.left()), self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._socks:
+                sock.close()
+            self._socks.clear()
+
+    def left(self) -> float:
+        """Seconds until the deadline."""
+        return self.deadline.at - time.monotonic()
+
+    def watch(self, sock: socket.socket) -> None:
+        """Keep a duplicate of a new connection's socket (before TLS: a stalled handshake can be
+        cut too); shutting down the duplicate shuts down the connection."""
+        with self._lock:
+            self._socks.append(sock.dup())
+            if self.expired:
+                self._shutdown()
+
+    def check(self) -> None:
+        """Raise DeadlineExceeded once the deadline has passed."""
+        if self.expired or self.left() <= 0:
+            self.expired = True
+            raise DeadlineExceeded(f"{self.where}: gave up at its deadline ({self.deadline.setting}): "
+                                   "the server is too slow or stalled; what was stored is kept "
+                                   "and the next scan goes on from there")  # fmt: skip
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        for sock in self._socks:
+            with contextlib.suppress(OSError):  # deliberate: the connection may be gone already
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+@functools.cache
+def _client_class() -> Any:
+    """IMAPClient whose every new connection is shown to a watchdog before a byte is read.
+
+    imapclient has no hook for this: the subclasses override its private factory
+    (_create_IMAP4) and imaplib's _create_socket, where the TCP connection is made.
+    """
+    import imapclient
+    from imapclient import imap4, tls
+
+    Watch = Callable[[socket.socket], None] | None
+
+    class Plain(imap4.IMAP4WithTimeout):  # type: ignore[misc]
+        def __init__(self, host: str, port: int, timeout: float | None, watch: Watch) -> None:
+            self._watch = watch
+            super().__init__(host, port, timeout)
+
+        def _create_socket(self, timeout: float | None = None) -> socket.socket:
+            sock: socket.socket = super()._create_socket(timeout)
+            if self._watch is not None:
+                self._watch(sock)
+            return sock
+
+    class Tls(tls.IMAP4_TLS):  # type: ignore[misc]
+        def __init__(self, host: str, port: int, context: ssl.SSLContext | None,
+                     timeout: float | None, watch: Watch) -> None:  # fmt: skip
+            self._watch = watch
+            super().__init__(host, port, context, timeout)
+
+        def _create_socket(self, timeout: float | None = None) -> socket.socket:
+            wait = self._timeout if timeout is None else timeout
+            sock = socket.create_connection((self.host, self.port), wait)
+            if self._watch is not None:
+                self._watch(sock)
+            return cast(socket.socket, tls.wrap_socket(sock, self.ssl_context, self.host))
+
+    class Client(imapclient.IMAPClient):  # type: ignore[misc]
+        def __init__(self, *args: Any, watch: Watch = None, **kwargs: Any) -> None:
+            self._watch = watch
+            super().__init__(*args, **kwargs)
+
+        def _create_IMAP4(self) -> Any:  # noqa: N802 - imapclient's name
+            connect = self._timeout.connect
+            if self.ssl:
+                return Tls(self.host, self.port, self.ssl_context, connect, self._watch)
+            return Plain(self.host, self.port, connect, self._watch)
+
+    return Client
+
+
+def command_sized(uids: Sequence[int], limit: int = MAX_COMMAND) -> Iterator[list[int]]:
+    """The UIDs in runs whose comma-separated list stays within ``limit`` bytes."""
+    run: list[int] = []
+    length = 0
+    for uid in uids:
+        n = len(str(uid)) + 1
+        if run and length + n > limit:
+            yield run
+            run, length = [], 0
+        run.append(uid)
+        length += n
+    if run:
+        yield run
+
+
+def _headers(client: Any, uids: Sequence[int]) -> list[bytes]:
+    """The whole header sections of the mails ``uids``, in that order, read-only: where a
+    provider's verdict sits matters, not just whether it is there."""
+    if not uids:
+        return []
+    data = client.fetch(list(uids), [b"BODY.PEEK[HEADER]"])
+    return [bytes(data.get(uid, {}).get(b"BODY[HEADER]", b"")) for uid in uids]
 
 
 def _close(client: Any) -> None:

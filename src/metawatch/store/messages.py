@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,7 @@ class MessageStore(Database):
             fresh = {key: i for key, i in conn.execute(_insert_ignore(conn, rows))} if rows else {}
             kept = [(fresh[m.key], m.raw) for m in batch if m.raw is not None and m.key in fresh]
             _keep(conn, kept)
+            _relocate(conn, [m for m in batch if m.key not in fresh], cursor)
             if cursor is not None:
                 _save_cursor(conn, cursor)
         return [m for m in batch if m.key in fresh]
@@ -146,6 +148,23 @@ def _insert_ignore(conn: Connection, rows: list[dict[str, Any]]) -> Any:
     return stmt.returning(MESSAGE.c.source_key, MESSAGE.c.id)
 
 
+def _relocate(conn: Connection, copies: Sequence[NewMessage], cursor: Cursor | None) -> None:
+    """After a UIDVALIDITY change, a mail stored under its old UID moves to its new key (the old
+    one can never be fetched again); copies in other folders or sources keep theirs."""
+    if cursor is None or not copies:
+        return
+    folder = f"imap:{cursor.mailbox}/{cursor.folder}/"
+    stale = re.compile(rf"{re.escape(folder)}(?!{cursor.uidvalidity}/)\d+/\d+")
+    for m in copies:
+        same = (MESSAGE.c.message_id == m.mail.message_id) & (
+            (MESSAGE.c.sha256 == m.mail.sha256) | (MESSAGE.c.content_hash == m.mail.content_hash)
+        )
+        rows = conn.execute(select(MESSAGE.c.id, MESSAGE.c.source_key).where(same)).all()
+        old = next((i for i, key in rows if stale.fullmatch(key)), None)
+        if old is not None and m.key not in {key for _, key in rows}:
+            conn.execute(MESSAGE.update().where(MESSAGE.c.id == old).values(source_key=m.key))
+
+
 def _keep(conn: Connection, originals: Sequence[tuple[int, bytes]]) -> None:
     if originals:
         rows = [{"message_id": i, "raw": raw, "kept": now()} for i, raw in originals]
@@ -165,10 +184,12 @@ def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: set[object] = set()
     out = []
     for r in rows:
-        pair = (r["message_id"], r["sha256"])
-        if r["source_key"] in seen or pair in seen:
+        names = {r["source_key"], (r["message_id"], r["sha256"])}
+        if r["content_hash"]:
+            names.add((r["message_id"], "content", r["content_hash"]))
+        if names & seen:
             continue
-        seen.update((r["source_key"], pair))
+        seen.update(names)
         out.append(r)
     return out
 
@@ -180,6 +201,7 @@ def _row(m: NewMessage) -> dict[str, Any]:
         "source_key": m.key,
         "message_id": mail.message_id,
         "sha256": mail.sha256,
+        "content_hash": mail.content_hash or None,
         "size": mail.size,
         "date": utc(mail.date) if mail.date else None,
         "sender": mail.from_addr if meta else "",

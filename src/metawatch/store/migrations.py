@@ -34,6 +34,13 @@ def _create_original_table(conn: Connection) -> None:
     SQLModel.metadata.tables["original"].create(conn, checkfirst=True)
 
 
+def _add_content_hash(conn: Connection) -> None:
+    if "content_hash" not in {c["name"] for c in inspect(conn).get_columns("message")}:
+        conn.execute(text("ALTER TABLE message ADD COLUMN content_hash VARCHAR"))
+    table = SQLModel.metadata.tables["message"]
+    next(i for i in table.indexes if i.name == "ix_message_content").create(conn, checkfirst=True)
+
+
 # (version, name, step). Append new steps; never edit or reorder a released one.
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "create tables", _create_tables),
@@ -41,6 +48,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (3, "alerts, links and manual evidence", _create_alert_tables),
     (4, "the Authentication-Results header relied on", _add_auth_header),
     (5, "originals kept for evidence export", _create_original_table),
+    (6, "a content hash that survives rewritten bytes", _add_content_hash),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Table
+from sqlalchemy import Index, Table
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -43,11 +43,16 @@ class MessageRow(SQLModel, table=True):
     """One classified mail: enough to explain and report; no body unless asked for."""
 
     __tablename__ = "message"
-    __table_args__ = (UniqueConstraint("message_id", "sha256"),)
+    __table_args__ = (
+        UniqueConstraint("message_id", "sha256"),
+        # The same mail whose bytes a server rewrote (line endings, 8-bit headers): stored once.
+        Index("ix_message_content", "message_id", "content_hash", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     source_key: str = Field(unique=True)
     message_id: str = ""  # '' when the mail has none, so the unique pair still holds
     sha256: str = Field(index=True)
+    content_hash: str | None = None  # of a normalised form; NULL for mails scanned before v6
     size: int = 0
     date: datetime | None = None
     sender: str = ""
