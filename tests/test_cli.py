@@ -347,3 +347,66 @@ def test_an_unreadable_answer_is_alerted_listed_and_exported(run: Run, tmp_path:
     run("export-evidence", str(row["account"]), "--out", str(tmp_path / "ev"))
     manifest = json.loads((tmp_path / "ev" / "manifest.json").read_text())
     assert [m["kind"] for m in manifest["mails"]] == ["objection_answer_unclear"]
+
+
+WILD = Path(__file__).parent / "assets" / "wild"
+
+
+def test_library_chatter_stays_off_stderr_under_q_and_shows_under_debug(tmp_path: Path) -> None:
+    mail = WILD / "fb-broken-encoded-words.eml"  # mail-parser: "Failed decoding header part"
+
+    def scan(*flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "metawatch", *flags, "--db", str(tmp_path / f"{len(flags)}.db"),
+                               "scan", "-q", str(mail)], capture_output=True, text=True)  # fmt: skip
+
+    quiet = scan()
+    assert (quiet.returncode, quiet.stderr) == (0, "")
+    debug = scan("--debug")
+    assert "metawatch: debug: mail-parser: Failed decoding header part" in debug.stderr
+
+
+def test_a_folder_without_mail_is_no_silent_success(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "Takeout").mkdir()
+    (tmp_path / "Takeout" / "archive_browser.html").write_text("<html></html>")
+    result = run("scan", "-q", str(tmp_path / "Takeout"))
+    assert result.code == 0 and "no mail found in" in result.err
+
+
+def test_the_summary_counts_copies_dropped_as_duplicates(run: Run, tmp_path: Path) -> None:
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.eml").write_bytes((SAMPLES / "en-fb-accepted.eml").read_bytes())
+    (tmp_path / "d.eml").write_bytes((SAMPLES / "de-fb-accepted.eml").read_bytes())
+    out = run("scan", str(tmp_path)).out
+    assert "scanned 4 mails: 2 new, 0 already known, 2 copies of stored mails" in out
+
+
+def test_a_broken_header_block_is_warned_about_once(run: Run, tmp_path: Path) -> None:
+    mail = tmp_path / "broken.eml"
+    mail.write_bytes((SAMPLES / "de-fb-notice-2025.eml").read_bytes().replace(
+        b"Verbesserung von KI bei Meta", b"Verbesserung\r\nvon\r\nKI\r\nbei\r\nMeta", 1))  # fmt: skip
+    first = run("scan", "-q", str(mail))
+    assert first.code == 0 and "the header block is broken at line 17" in first.err
+    assert run("scan", "-q", str(mail)).err == ""  # stored: not read, not warned about again
+
+
+@pytest.mark.parametrize(
+    "mail",
+    [
+        (WILD / "fb-bounce-no-boundaries.eml").read_bytes(),  # Facebook's mailer daemon
+        make_mail("Hi, you have (1) new message. Log in: http://fb-login.example/", to="lukas.weber@web.de",
+                  sender="Facebook <security@facebook.com>"),  # forged From, no Authentication-Results
+    ],
+    ids=["bounce", "unauthenticated-spam"],
+)  # fmt: skip
+def test_no_account_is_discovered_from_mail_that_proves_none(
+    run: Run, tmp_path: Path, mail: bytes
+) -> None:
+    (tmp_path / "m.eml").write_bytes(mail)
+    result = run("scan", str(tmp_path / "m.eml"))
+    assert result.code == 0 and "other_meta" in result.out and "discovered" not in result.out
+    assert json.loads(run("accounts", "list", "--json").out) == []
+
+
+def test_a_verified_meta_mail_still_discovers_its_account(run: Run) -> None:
+    result = run("scan", str(SAMPLES / "en-ig-password-reset.eml"))  # other_meta, pass
+    assert "discovered account: instagram tom.evans.ie@gmail.com" in result.out

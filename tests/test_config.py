@@ -11,7 +11,7 @@ import pytest
 from metawatch import config
 from metawatch.config import mailbox_from_url
 from metawatch.errors import ConfigError
-from metawatch.sources.imap import ImapSource, search_criteria
+from metawatch.sources.imap import MAX_COMMAND, ImapSource, command_sized, search_criteria
 
 from .conftest import Result
 
@@ -38,6 +38,9 @@ ASSETS = Path(__file__).parent / "assets" / "config"
             "mailbox 'bridge': provider: unknown provider 'protonmail' (known:",
         ),
         ("self_hosted_without_ids.toml", "self-hosted needs trusted_authserv_ids"),
+        ("batch_too_large.toml", "batch_size must be at most 1000, not 5000"),
+        ("bad_deadline.toml", "mailbox 'slow': 'deadline': 'soon' is not a duration"),
+        ("zero_scan_deadline.toml", "'scan_deadline': '0m' must be longer than 0s"),
     ],
 )
 def test_bad_config_is_refused_with_file_and_key(asset: str, message: str) -> None:
@@ -150,3 +153,15 @@ def test_explicit_folder_list_overrides() -> None:
     )  # type: ignore[arg-type, return-value]
     with pytest.raises(ConfigError, match="no such folder"):
         missing.folders(FakeGmail())
+
+
+def test_deadlines_have_sensible_defaults() -> None:
+    settings = config.parse({"mailbox": [{"name": "m", "host": "h", "username": "u"}]}, None)
+    assert settings.scan_deadline == "1h" and settings.mailboxes[0].deadline_seconds == 1800
+
+
+def test_uids_are_fetched_in_commands_of_bounded_size() -> None:
+    uids = list(range(1, 20_001))
+    runs = list(command_sized(uids))
+    assert [u for run in runs for u in run] == uids
+    assert max(len(",".join(map(str, run))) for run in runs) <= MAX_COMMAND

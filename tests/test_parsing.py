@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from metawatch import parsing
+import logging
+import re
+from pathlib import Path
 
-from .conftest import make_mail
+import pytest
+
+from metawatch import mailbytes, parsing
+from metawatch.classify import Classifier
+from metawatch.models import Authenticity, Kind
+
+from .conftest import SAMPLES, make_mail
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
 
 
 def test_eight_bit_utf8_german_body_keeps_its_umlauts() -> None:
@@ -88,3 +100,97 @@ def test_attached_original_is_parsed() -> None:
     mail = parsing.parse(raw)
     assert [m.subject for m in mail.attached] == ["Inner"]
     assert mail.attached[0].from_addr == "notification@facebookmail.com"
+
+
+# Shapes met in real mail and in public parser test suites (issue 15); the mails are our own.
+WILD = Path(__file__).parent / "assets" / "wild"
+CLASSIFIER = Classifier()
+
+
+def wild(name: str) -> bytes:
+    return (WILD / name).read_bytes()
+
+
+def test_an_absurd_date_loses_the_date_not_the_mail() -> None:
+    raw = wild("ig-login-date-overflow.eml")  # year 99999999999: OverflowError in the stdlib
+    mail = parsing.parse(raw)
+    assert mail.error is None and mail.date is None
+    result = CLASSIFIER.classify(mail, raw)
+    assert (result.kind, result.authenticity) == (Kind.OTHER_META, Authenticity.PASS)
+
+
+def test_a_multipart_missing_its_boundaries_is_read_by_the_standard_library() -> None:
+    # mail-parser raises AttributeError (its epilogue is None) on this delivery report
+    mail = parsing.parse(wild("fb-bounce-no-boundaries.eml"))
+    assert mail.error is None and mail.from_addr == "mailer-daemon@mx.facebook.com"
+    assert "could not be delivered" in mail.text and mail.bounce
+
+
+def test_the_fallback_parser_bounds_the_nesting() -> None:
+    nested = b"".join(b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i, i + 1)
+                      for i in range(1, 200))  # fmt: skip
+    raw = (b"From: a@facebookmail.com\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n"
+           + nested + b"text\r\n")  # fmt: skip
+    assert "nested too deep" in (parsing.parse(raw).error or "")
+
+
+def test_a_byte_order_mark_before_the_headers_is_skipped() -> None:
+    raw = b"\xef\xbb\xbf" + sample("de-fb-notice-2025.eml")
+    mail = parsing.parse(raw)
+    assert mail.error is None and mail.from_addr == "notification@facebookmail.com"
+    assert CLASSIFIER.classify(mail, raw).kind is Kind.POLICY_NOTICE
+
+
+def test_dash_lines_of_ascii_art_are_not_mime_parts() -> None:
+    art = "\r\n".join("-" * (8 + i % 60) + " /\\_/\\ " for i in range(1379))
+    raw = make_mail(
+        f"Hi Anna,\r\n\r\n{art}\r\n\r\n-- \r\nTom", html=f"<p>Hi Anna,</p><pre>{art}</pre>"
+    )
+    assert raw.count(b"\n--") > parsing.MAX_PARTS  # the old guard refused this 3-part mail
+    mail = parsing.parse(raw)
+    assert mail.error is None and "Hi Anna" in mail.text
+
+
+def test_a_header_line_that_lost_its_indentation_is_joined_again() -> None:
+    good = sample("de-fb-notice-2025.eml")
+    raw = good.replace(b"Verbesserung von KI bei", b"Verbesserung von\r\nKI bei", 1)
+    mail = parsing.parse(raw)
+    assert mail.from_addr == "notification@facebookmail.com" and not mail.warnings
+    assert mail.subject == parsing.parse(good).subject
+    assert CLASSIFIER.classify(mail, raw).kind is Kind.POLICY_NOTICE
+
+
+def test_a_header_block_broken_beyond_repair_gets_a_warning() -> None:
+    raw = sample("de-fb-notice-2025.eml").replace(
+        b"Verbesserung von KI bei Meta", b"Verbesserung\r\nvon\r\nKI\r\nbei\r\nMeta", 1)  # fmt: skip
+    mail = parsing.parse(raw)
+    assert mail.error is None and mail.from_addr == ""  # From fell into the body
+    assert [w for w in mail.warnings if "header block is broken at line 17" in w]
+
+
+def test_a_body_that_starts_without_a_blank_line_is_no_broken_header() -> None:
+    raw = b"From: a@example.org\r\nSubject: x\r\nHello Anna,\r\nhow are you?\r\nsee you\r\nTom\r\n"
+    mail = parsing.parse(raw)
+    assert mail.from_addr == "a@example.org" and not mail.warnings
+
+
+def test_the_content_hash_survives_what_servers_and_exports_do() -> None:
+    raw = make_mail("Line one\nFrom the start\n", subject="Ümlaut").replace(b"\r\n", b"\n")
+    cyrus = re.sub(rb"\n", b"\r\n", raw).replace("Ü".encode(), b"XX")  # CRLF, 8-bit header -> X
+    courier = raw + b"\r\n"  # a final CRLF
+    takeout = (b"X-GM-THRID: 1829\nX-Gmail-Labels: Inbox\n" + raw).replace(
+        b"\nFrom the", b"\n>From the"
+    )
+    hashes = {mailbytes.content_hash(r) for r in (raw, cyrus, courier, takeout)}
+    assert len(hashes) == 1
+    spoof = raw.replace(b"Line one", b"Line 1")  # same Message-ID, other content
+    assert mailbytes.content_hash(spoof) not in hashes
+
+
+def test_mail_parser_chatter_goes_to_the_debug_log(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="metawatch"):
+        mail = parsing.parse(wild("fb-broken-encoded-words.eml"))
+    assert mail.error is None
+    ours = [r for r in caplog.records if r.name.startswith("metawatch")]
+    levels = {r.levelno for r in ours if "Failed decoding header part" in r.getMessage()}
+    assert levels == {logging.DEBUG}

@@ -140,7 +140,9 @@ def _read(raw: bytes) -> tuple[Message, str, str]:
         return parsed.message, "\n".join(parsed.text_plain), "\n".join(parsed.text_html)
     except (AttributeError, TypeError, IndexError, KeyError, LookupError) as e:
         # mail-parser trips over a multipart whose boundaries are missing (its epilogue is None)
-        log.debug("mail-parser failed (%s: %s): reading with the standard library", type(e).__name__, e)
+        log.debug(
+            "mail-parser failed (%s: %s): reading with the standard library", type(e).__name__, e
+        )
     return _read_stdlib(raw)
 
 

@@ -212,7 +212,9 @@ class ImapSource:
                             continue
                         ordered = sorted(uids)
                         for i in range(0, len(ordered), size):
-                            yield Refetched(self._fetch(client, folder, validity, ordered[i : i + size]))
+                            yield Refetched(
+                                self._fetch(client, folder, validity, ordered[i : i + size])
+                            )
             except RETRYABLE + _imap_errors() as e:
                 guard.check()
                 raise _translate(e, self.config) from e
