@@ -56,6 +56,16 @@ class Postgres:
         self.process.wait(timeout=30)
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def kill(self) -> None:
+        """SIGKILL the postmaster and every backend (a crashed server, or a machine gone)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def restart(self) -> None:
+        """Start again on the same data and port; the server recovers from its write-ahead log."""
+        self.process = _launch(self.dir, self.port)
+        _wait_ready(self)
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -74,18 +84,29 @@ def start() -> Postgres:
          "--locale=C", "--no-sync"],
         check=True, capture_output=True, **as_postgres,
     )  # fmt: skip
-    port = _free_port()
-    with open(d / "server.log", "wb") as log:
-        process = subprocess.Popen(
+    server = Postgres(d, _free_port(), None)  # type: ignore[arg-type]
+    server.process = _launch(d, server.port)
+    _wait_ready(server)
+    return server
+
+
+def _launch(d: Path, port: int) -> subprocess.Popen[bytes]:
+    # A session of its own, so that kill() reaches the backends too.
+    as_postgres = {"user": "postgres", "group": "postgres", "extra_groups": [], "cwd": d}
+    with open(d / "server.log", "ab") as log:
+        return subprocess.Popen(
             [BIN / "postgres", "-D", d / "data", "-p", str(port), "-c", "listen_addresses=127.0.0.1",
              "-c", f"unix_socket_directories={d}", "-c", "fsync=off", "-c", "max_connections=200"],
-            stdout=subprocess.DEVNULL, stderr=log, **as_postgres,
+            stdout=subprocess.DEVNULL, stderr=log, start_new_session=True, **as_postgres,
         )  # fmt: skip
-    server = Postgres(d, port, process)
+
+
+def _wait_ready(server: Postgres) -> None:
     deadline = time.monotonic() + 120  # a guard against a hang only
-    while subprocess.run([BIN / "pg_isready", "-h", "127.0.0.1", "-p", str(port)],
+    while subprocess.run([BIN / "pg_isready", "-h", "127.0.0.1", "-p", str(server.port)],
                          capture_output=True).returncode != 0:  # fmt: skip
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"PostgreSQL did not start: {(d / 'server.log').read_text()}")
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(
+                f"PostgreSQL did not start: {(server.dir / 'server.log').read_text()}"
+            )
         time.sleep(0.1)
-    return server

@@ -1,4 +1,5 @@
-"""Loopback TCP proxies: one cuts connections mid-stream, one holds an IMAP stream mid-FETCH."""
+"""Loopback TCP proxies: one cuts connections mid-stream, one holds an IMAP stream mid-FETCH,
+one trickles."""
 
 from __future__ import annotations
 
@@ -141,3 +142,46 @@ class HoldingProxy(_Proxy):
             return data, True
 
         return down, up
+
+
+class TricklingProxy:
+    """Forwards to a backend; past the first ``after`` bytes, the backend's answer reaches the
+    client one byte per ``interval`` seconds: every read is answered in time, nothing finishes."""
+
+    def __init__(self, backend_port: int, after: int, interval: float = 0.5) -> None:
+        self.port = free_port()
+        self.backend_port = backend_port
+        self.after = after
+        self.interval = interval
+        self._server = socket.create_server(("127.0.0.1", self.port))
+        self._server.settimeout(0.2)  # accept() wakes up to notice close()
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                continue
+            backend = socket.create_connection(("127.0.0.1", self.backend_port))
+            threading.Thread(target=self._trickle, args=(backend, client), daemon=True).start()
+            threading.Thread(target=_Proxy._pipe, args=(client, backend, _whole), daemon=True).start()
+
+    def _trickle(self, src: socket.socket, dst: socket.socket) -> None:
+        sent = 0
+        with contextlib.suppress(OSError):
+            while not self._stop.is_set() and (data := src.recv(16384)):
+                for i in range(len(data)):
+                    dst.sendall(data[i : i + 1])
+                    sent += 1
+                    if sent > self.after:
+                        self._stop.wait(self.interval)
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._server.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -15,11 +16,12 @@ from metawatch.classify import Classifier
 from metawatch.config import MailboxConfig
 from metawatch.credentials import Secret
 from metawatch.pipeline import Scanner
+from metawatch.sources.files import FileSource
 from metawatch.rules import load_rules
 from metawatch.sources.imap import ImapSource
 from metawatch.store import Store, database_url
 
-from .conftest import SAMPLES, Result
+from .conftest import SAMPLES, Result, make_mail
 from .dovecot import Dovecot, free_port
 from .proxy import CuttingProxy
 
@@ -278,3 +280,42 @@ def test_doctor_names_the_configured_provider_and_a_missing_verdict(
     assert result.code == 0, result.err
     assert "prov  GMX (provider = gmx)" in result.out
     assert "auth  WARNING: Meta's mail here carries no verdict of GMX" in result.out
+
+
+def test_the_same_mail_from_an_export_and_over_imap_is_stored_once(
+    dovecot: Dovecot, user: str, db: Path, tmp_path: Path
+) -> None:
+    lf = sample("de-fb-notice-2025.eml").replace(b"\r\n", b"\n")
+    received = lf.replace(
+        b"To: Anna Schmidt", "To: Anna Schmidt-Müller".encode(), 1
+    )  # 8-bit header
+    export = tmp_path / "All mail Including Spam and Trash.mbox"  # Google Takeout adds its headers
+    export.write_bytes(b"From 1829@xxx Tue Apr 15 09:00:03 +0000 2025\nX-GM-THRID: 1829\n"
+                       b"X-Gmail-Labels: Posteingang\n" + received + b"\n")  # fmt: skip
+    cyrus = received.replace(b"\n", b"\r\n").replace("ü".encode(), b"XX")  # CRLF; 8-bit bytes -> X
+    courier = received.replace(b"\n", b"\r\n") + b"\r\n"  # a final CRLF
+    # A spoof copies the Message-ID (and every visible header), not the content or the signature.
+    visible = received[received.index(b"\nDate:") + 1 : received.index(b"\n\n")]
+    spoof = visible + b"\n\n" + base64.encodebytes(b"<p>Your objection was accepted.</p>")
+    dovecot.append(user, "INBOX", [cyrus, spoof])
+    dovecot.append(user, "Junk", [courier])
+    store = Store.open(database_url(str(db)))
+    assert Scanner(store, Classifier()).scan([FileSource(export)]).new == 1
+    summary = Scanner(store, Classifier()).scan([source(dovecot, user, store)])
+    assert (summary.seen, summary.new, summary.duplicates) == (3, 1, 2)  # only the spoof is new
+    assert len({m.message_id for m in store.messages()}) == 1 and len(store.messages()) == 2
+
+
+def test_doctor_searches_like_scan_and_checks_metas_own_mails(
+    dovecot: Dovecot, user: str, run: Run
+) -> None:
+    lookalike = make_mail(
+        "Your account will be closed.", sender="Instagram <support@insta-help.example>"
+    )
+    dovecot.append(
+        user, "INBOX", [sample("en-ig-notice-2025.eml"), lookalike]
+    )  # the fake is newest
+    result = run("doctor", dovecot.url(user))
+    assert "scan  INBOX  [\\HasNoChildren]  2 Meta-sender mails" in result.out  # as scan fetches
+    assert "verdict, so confirmations can be verified" in result.out
+    assert "WARNING" not in result.out  # the fake's missing verdict is no warning

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
@@ -106,7 +106,7 @@ class Database:
     def advisory_lock(self, name: str, wait: bool = False) -> Iterator[None]:
         """A PostgreSQL session-level advisory lock, named by a CRC of ``name``."""
         key = {"c": LOCK_CLASS, "k": zlib.crc32(name.encode()) - 2**31}
-        with self.engine.connect() as conn:
+        with self._read() as conn:  # a server gone is StoreUnavailable here too
             take = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
             got = conn.execute(text(f"SELECT {take}(:c, :k)"), key).scalar()
             conn.commit()
@@ -115,8 +115,10 @@ class Database:
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:c, :k)"), key)
-                conn.commit()
+                # A lost connection took its lock with it; its error is not the one to report.
+                with suppress(exc.SQLAlchemyError):
+                    conn.execute(text("SELECT pg_advisory_unlock(:c, :k)"), key)
+                    conn.commit()
 
 
 def _serialize(conn: Connection) -> None:
