@@ -16,8 +16,8 @@ from metawatch.classify import Classifier
 from metawatch.config import MailboxConfig
 from metawatch.credentials import Secret
 from metawatch.pipeline import Scanner
-from metawatch.sources.files import FileSource
 from metawatch.rules import load_rules
+from metawatch.sources.files import FileSource
 from metawatch.sources.imap import ImapSource
 from metawatch.store import Store, database_url
 
