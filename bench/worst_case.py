@@ -18,6 +18,11 @@ CASES = {
     + b"KI bei Meta" + b"</div>" * 5000,
     "999 MIME parts": MIXED + b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" * 999 + b"--b--\r\n",
     "1,000,000 tiny MIME parts": MIXED + b"--b\r\n\r\nx\r\n" * 1_000_000 + b"--b--\r\n",
+    "1,379 dash lines of ASCII art, 3 parts": MIXED + b"--b\r\nContent-Type: text/plain\r\n\r\n"
+    + b"-------- /\\_/\\\r\n" * 1379 + b"--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--b--\r\n",
+    "3,000,000 dash lines, none a boundary": MIXED + b"--b\r\n\r\n" + b"--x\r\n" * 3_000_000 + b"--b--\r\n",
+    "900 nested multiparts": HEAD + b"Content-Type: multipart/mixed; boundary=b0\r\n\r\n" + b"".join(
+        b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i, i + 1) for i in range(900)),
     "plain text": HEAD + b"\r\n" + b"word " * 4_800_000,
     "base64 attachment": MIXED + b"--b\r\nContent-Type: application/pdf\r\n"
     b"Content-Transfer-Encoding: base64\r\n\r\n" + (b"QUJD" * 19 + b"\r\n") * 300_000 + b"--b--\r\n",
