@@ -88,9 +88,10 @@ def mime_parts(raw: bytes, limit: int) -> int:
     boundaries = {a or b for a, b in _BOUNDARY.findall(raw)}
     if len(boundaries) > limit:  # every boundary is declared in a part's own header
         return len(boundaries)
-    if len(boundaries) <= MAX_QUICK:  # lines that start with a boundary: exact, or too many
-        if (starts := sum(raw.count(b"\n--" + b) for b in boundaries)) <= limit:
-            return starts
+    # Lines that start with a boundary, at C speed: exact unless one is another's prefix.
+    starts = sum(raw.count(b"\n--" + b) for b in boundaries) if len(boundaries) <= MAX_QUICK else 0
+    if 0 < starts <= limit:
+        return starts
     count = 0
     for m in _DASH_LINE.finditer(raw):
         rest = m.group(1).rstrip(b" \t")
