@@ -89,8 +89,8 @@ def mime_parts(raw: bytes, limit: int) -> int:
     if len(boundaries) > limit:  # every boundary is declared in a part's own header
         return len(boundaries)
     # Lines that start with a boundary, at C speed: exact unless one is another's prefix.
-    starts = sum(raw.count(b"\n--" + b) for b in boundaries) if len(boundaries) <= MAX_QUICK else 0
-    if 0 < starts <= limit:
+    quick = len(boundaries) <= MAX_QUICK
+    if quick and (starts := sum(raw.count(b"\n--" + b) for b in boundaries)) <= limit:
         return starts
     count = 0
     for m in _DASH_LINE.finditer(raw):
