@@ -138,7 +138,7 @@ def _read(raw: bytes) -> tuple[Message, str, str]:
             warnings.simplefilter("ignore")
             parsed = mailparser.parse_from_bytes(raw)
         return parsed.message, "\n".join(parsed.text_plain), "\n".join(parsed.text_html)
-    except (AttributeError, TypeError, IndexError, KeyError, LookupError) as e:
+    except (AttributeError, TypeError, LookupError) as e:
         # mail-parser trips over a multipart whose boundaries are missing (its epilogue is None)
         log.debug(
             "mail-parser failed (%s: %s): reading with the standard library", type(e).__name__, e

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from metawatch.config import MailboxConfig
 from metawatch.credentials import Secret
 from metawatch.errors import AuthError, ConfigError, DeadlineExceeded, SourceError
 from metawatch.models import Batch, Cursor, Deadline, RawMail
+from metawatch.sources.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -120,20 +119,20 @@ class ImapSource:
 
     # -- connection ------------------------------------------------------------------------
 
-    def connect(self, guard: _Watchdog | None = None) -> _Session:
+    def connect(self, guard: Watchdog | None = None) -> _Session:
         """Connect, secure and log in; errors become our own exceptions."""
         return _Session(self, guard)
 
-    def _watchdog(self) -> _Watchdog:
+    def _watchdog(self) -> Watchdog:
         """A watchdog over one operation: the mailbox's deadline from now, or the scan's if sooner."""
         c = self.config
         own = Deadline(time.monotonic() + c.deadline_seconds, f"deadline = {c.deadline}")
         scan = self.scan_deadline
         deadline = scan if scan is not None and scan.at < own.at else own
         where = f"mailbox '{c.name}' ({c.host}:{c.effective_port})"
-        return _Watchdog(deadline, where)
+        return Watchdog(deadline, where)
 
-    def _open(self, guard: _Watchdog | None = None) -> Any:
+    def _open(self, guard: Watchdog | None = None) -> Any:
         import imapclient
 
         c = self.config
@@ -309,7 +308,7 @@ class ImapSource:
 class _Session:
     """Context manager around one logged-in client; always logs out, never expunges."""
 
-    def __init__(self, source: ImapSource, guard: _Watchdog | None) -> None:
+    def __init__(self, source: ImapSource, guard: Watchdog | None) -> None:
         self.source = source
         self.guard = guard
         self.client: Any = None
@@ -324,65 +323,6 @@ class _Session:
         except Exception:  # deliberate: the connection may already be gone
             log.debug("logout failed", exc_info=True)
             _close(self.client)
-
-
-class _Watchdog:
-    """Cuts every connection of one operation when its deadline passes.
-
-    A server that trickles a byte every few seconds answers each read within read_timeout, so
-    no socket timeout ever fires: without this, it would hold the scan, and its lock, for ever.
-    Shutting the socket down makes whatever read is blocked on it return at once.
-    """
-
-    def __init__(self, deadline: Deadline, where: str) -> None:
-        self.deadline = deadline
-        self.where = where
-        self.expired = False
-        self._lock = threading.Lock()
-        self._socks: list[socket.socket] = []
-        self._timer = threading.Timer(max(0.0, self.left()), self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Watchdog:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        with self._lock:
-            for sock in self._socks:
-                sock.close()
-            self._socks.clear()
-
-    def left(self) -> float:
-        """Seconds until the deadline."""
-        return self.deadline.at - time.monotonic()
-
-    def watch(self, sock: socket.socket) -> None:
-        """Keep a duplicate of a new connection's socket (before TLS: a stalled handshake can be
-        cut too); shutting down the duplicate shuts down the connection."""
-        with self._lock:
-            self._socks.append(sock.dup())
-            if self.expired:
-                self._shutdown()
-
-    def check(self) -> None:
-        """Raise DeadlineExceeded once the deadline has passed."""
-        if self.expired or self.left() <= 0:
-            self.expired = True
-            raise DeadlineExceeded(f"{self.where}: gave up at its deadline ({self.deadline.setting}): "
-                                   "the server is too slow or stalled; what was stored is kept "
-                                   "and the next scan goes on from there")  # fmt: skip
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            self._shutdown()
-
-    def _shutdown(self) -> None:
-        for sock in self._socks:
-            with contextlib.suppress(OSError):  # deliberate: the connection may be gone already
-                sock.shutdown(socket.SHUT_RDWR)
 
 
 @functools.cache
