@@ -166,7 +166,9 @@ class TricklingProxy:
                 continue
             backend = socket.create_connection(("127.0.0.1", self.backend_port))
             threading.Thread(target=self._trickle, args=(backend, client), daemon=True).start()
-            threading.Thread(target=_Proxy._pipe, args=(client, backend, _whole), daemon=True).start()
+            threading.Thread(
+                target=_Proxy._pipe, args=(client, backend, _whole), daemon=True
+            ).start()
 
     def _trickle(self, src: socket.socket, dst: socket.socket) -> None:
         sent = 0
