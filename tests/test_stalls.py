@@ -43,7 +43,7 @@ def test_a_trickling_server_is_given_up_at_the_mailbox_deadline(
     dovecot.append(user, "INBOX", copies(40))
     db = tmp_path / "m.db"
     slow = config(tmp_path / "slow.toml", mailbox("slow", user, trickle.port, dovecot.ca_file,
-                                                  batch_size=5, deadline='"3s"'))  # fmt: skip
+                                                  batch_size=5, deadline="3s"))  # fmt: skip
     result = finish(metawatch("--db", str(db), "--config", str(slow), "scan", "-q"))
     assert result.code == 75
     assert result.err.splitlines() == [
