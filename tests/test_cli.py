@@ -385,7 +385,7 @@ def test_a_broken_header_block_is_warned_about_once(run: Run, tmp_path: Path) ->
     mail.write_bytes((SAMPLES / "de-fb-notice-2025.eml").read_bytes().replace(
         b"Verbesserung von KI bei Meta", b"Verbesserung\r\nvon\r\nKI\r\nbei\r\nMeta", 1))  # fmt: skip
     first = run("scan", "-q", str(mail))
-    assert first.code == 0 and "the header block is broken at line 17" in first.err
+    assert first.code == 0 and "the header block is broken at line" in first.err
     assert run("scan", "-q", str(mail)).err == ""  # stored: not read, not warned about again
 
 

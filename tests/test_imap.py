@@ -289,6 +289,7 @@ def test_the_same_mail_from_an_export_and_over_imap_is_stored_once(
     received = lf.replace(
         b"To: Anna Schmidt", "To: Anna Schmidt-Müller".encode(), 1
     )  # 8-bit header
+    assert "ü".encode() in received
     export = tmp_path / "All mail Including Spam and Trash.mbox"  # Google Takeout adds its headers
     export.write_bytes(b"From 1829@xxx Tue Apr 15 09:00:03 +0000 2025\nX-GM-THRID: 1829\n"
                        b"X-Gmail-Labels: Posteingang\n" + received + b"\n")  # fmt: skip
