@@ -165,10 +165,7 @@ class _Texts(NamedTuple):
 class _Matcher:
     """Lazily evaluated cue groups of one language over one mail's folded text."""
 
-    text: str
-    subject: str
-    text_words: frozenset[str]
-    subject_words: frozenset[str]
+    texts: _Texts
     groups: dict[str, CueGroup]
     cache: dict[str, str | None] = field(default_factory=dict)
 
@@ -178,10 +175,10 @@ class _Matcher:
         return self.cache[name]
 
     def _find(self, name: str) -> str | None:
-        g = self.groups[name]
-        on_subject = g.field == "subject"
-        return g.find(self.subject if on_subject else self.text,
-                      self.subject_words if on_subject else self.text_words)  # fmt: skip
+        g, t = self.groups[name], self.texts
+        if g.field == "subject":
+            return g.find(t.subject, t.subject_words)
+        return g.find(t.text, t.text_words)
 
     def _together(self, name: str) -> str | None:
         """``a&b&!c``: the first sentence in which groups a and b fire and c does not."""
@@ -190,7 +187,7 @@ class _Matcher:
         unwanted = [n[1:] for n in names if n.startswith("!")]
         if not all(self.fired(n) for n in wanted):
             return None
-        for sentence in sentences(self.text):
+        for sentence in sentences(self.texts.text):
             if all(self.groups[n].find(sentence) for n in wanted) and not any(
                 self.groups[n].find(sentence) for n in unwanted
             ):
@@ -315,12 +312,12 @@ class Classifier:
         """
         for pack in packs:
             groups = {**self.common, **{g.name: g for g in pack.groups}}
-            matcher = _Matcher(*texts, groups)
+            matcher = _Matcher(texts, groups)
             rule = next((r for r in self.rules.rules if not r.unread and matcher.holds(r)), None)
             if rule is not None:
                 return pack, rule, matcher
         if not sure:
-            matcher = _Matcher(*texts, self.common)
+            matcher = _Matcher(texts, self.common)
             rule = next((r for r in self.rules.rules if r.unread and matcher.holds(r)), None)
             if rule is not None:
                 return None, rule, matcher
