@@ -278,7 +278,9 @@ class Classifier:
     def _content(self, mail: Mail, verdict: AuthVerdict) -> Classification:
         text = fold("\n".join((mail.subject, mail.text, *(link.url for link in mail.links))))
         subject = fold(mail.subject)
-        present, subject_words = words(text), words(subject)
+        # A screened-out mail has no gate cue: its words would be collected for nothing.
+        present = frozenset[str]() if mail.screened_out else words(text)
+        subject_words = words(subject)
         gated = not mail.screened_out and self._gated(text, present)
         packs, sure = self.rules.detect(text)
         texts = _Texts(text, subject, present, subject_words)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from metawatch import accounts as acc
-from metawatch import parsing, status
+from metawatch import status
 from metawatch.classify import Classifier
 from metawatch.config import AccountConfig, MailboxConfig, Settings, duration, mailbox_from_url
 from metawatch.credentials import Prompt
@@ -34,12 +34,14 @@ from metawatch.models import (
 )
 from metawatch.report import view
 from metawatch.sources.base import MailSource
+from metawatch.workers import Analyser, Job
 
 if TYPE_CHECKING:
     from metawatch.sources.imap import ImapSource
 from metawatch.store import NewMessage, Store
 
 log = logging.getLogger(__name__)
+AHEAD = 1  # batches analysed, or being analysed, while the next is fetched: memory stays bounded
 
 
 class Progress(Protocol):
@@ -98,11 +100,12 @@ def scan_all(
 
     A slow or failing source holds up only its own worker. On a shared database each source is
     scanned under its advisory lock; one held by another scanner is reported as locked. A source
-    whose turn comes after the scan's ``deadline`` is not started.
+    whose turn comes after the scan's ``deadline`` is not started. Every source's mails are
+    parsed and classified by one shared set of worker processes.
     """
 
     def one(source: MailSource) -> ScanSummary:
-        scanner = Scanner(store, classifier, keep, progress)
+        scanner = Scanner(store, classifier, keep, progress, analyser)
         if deadline is not None and time.monotonic() >= deadline.at:
             late = DeadlineExceeded(f"{source.name}: not scanned, the scan's deadline "
                                     f"({deadline.setting}) passed first")  # fmt: skip
@@ -116,7 +119,10 @@ def scan_all(
             return scanner.summary
 
     total = ScanSummary()
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="scan") as pool:
+    with (
+        Analyser(classifier) as analyser,
+        ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="scan") as pool,
+    ):
         for part in pool.map(one, sources):
             total.add(part)
     return total
@@ -131,54 +137,60 @@ class Scanner:
         classifier: Classifier,
         keep: bool = False,
         progress: Progress | None = None,
+        analyser: Analyser | None = None,
     ) -> None:
         self.store = store
         self.classifier = classifier
         self.keep = keep  # keep the originals of AI-related mails (keep_originals)
         self.progress: Progress = progress or _Silent()
+        self.analyser = analyser or Analyser(classifier, workers=1)
         self.accounts: list[Account] = store.accounts() if store else []
         self.summary = ScanSummary()
 
     def scan(self, sources: Iterable[MailSource]) -> ScanSummary:
-        """Scan every source; a source's batch is committed before the next is read."""
+        """Scan every source; its batches are stored in order, each with its cursor.
+
+        While the workers analyse a batch, the next one is fetched: at most AHEAD batches wait
+        to be stored. When a source fails, the batches it delivered are still stored.
+        """
         for source in sources:
             self.progress.folder(source.name, "", None)
+            waiting: deque[tuple[Batch, list[RawMail], Job]] = deque()
             try:
                 for batch in source.batches():
                     if batch.total is not None:
                         self.progress.folder(source.name, batch.folder, batch.total)
-                    self._batch(source.name, batch, source.mailbox)
+                        self.analyser.expect(batch.total)
+                    waiting.append(self._start(source, batch))
+                    while len(waiting) > AHEAD or (waiting and waiting[0][2].ready()):
+                        self._store(source.name, *waiting.popleft())
             except SourceError as e:  # one failing mailbox does not stop the others
                 log.debug("source %s failed", source.name, exc_info=True)
                 self.summary.failed.append((source.name, e))
+            while waiting:
+                self._store(source.name, *waiting.popleft())
         return self.summary
 
-    def _batch(self, name: str, batch: Batch, mailbox: MailboxConfig | None = None) -> None:
+    def _start(self, source: MailSource, batch: Batch) -> tuple[Batch, list[RawMail], Job]:
         mails = batch.mails
-        if not mails and batch.cursor is None:
-            return  # a folder's announcement, nothing to store
         self.summary.seen += len(mails)
         known = self.store.known_keys([r.key for r in mails]) if self.store and mails else set()
         self.summary.known += len(known)
-        self.progress.advance(name, len(known))
-        new = []
-        for raw in mails:
-            if raw.key not in known:
-                new.append(self._one(raw, mailbox))
-                self.progress.advance(name, 1)
-        stored = self.store.add_messages(new, batch.cursor) if self.store else new
+        self.progress.advance(source.name, len(known))
+        new = [raw for raw in mails if raw.key not in known]
+        return batch, new, self.analyser.submit(new, source.mailbox)
+
+    def _store(self, name: str, batch: Batch, new: list[RawMail], job: Job) -> None:
+        if not batch.mails and batch.cursor is None:
+            return  # a folder's announcement, nothing to store
+        messages = [self._one(raw, *done) for raw, done in zip(new, job.results(), strict=True)]
+        stored = self.store.add_messages(messages, batch.cursor) if self.store else messages
+        self.progress.advance(name, len(new))
         self.summary.new += len(stored)
         self.summary.duplicates += len(new) - len(stored)
         self.summary.by_kind.update(m.result.kind.value for m in stored)
 
-    def _one(self, raw: RawMail, mailbox: MailboxConfig | None = None) -> NewMessage:
-        screen = self.classifier.needs_full_text
-        mail = (
-            parsing.skipped(raw.key, raw.skipped)
-            if raw.skipped
-            else parsing.parse(raw.data, screen=screen)
-        )
-        result = self.classifier.classify(mail, raw.data, mailbox)
+    def _one(self, raw: RawMail, mail: Mail, result: Classification) -> NewMessage:
         if mail.error:
             log.warning("unparseable mail %s: %s", raw.key, mail.error)
         for warning in mail.warnings:

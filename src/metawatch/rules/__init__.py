@@ -15,9 +15,11 @@ a choice of word sequences in one place.
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 import tomllib
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -57,7 +59,8 @@ _FOLD_MAP = str.maketrans(
     }
 )
 # German gender forms: Inhaber*innen, Nutzer:innen, Nutzer_innen, Nutzer/innen -> Inhaberinnen.
-_GENDER = re.compile(r"(\w)[*:_/·](?=in(?:nen)?\b)")
+# (Starting with the rare mark, not with \w, lets the regex engine skip to the candidates.)
+_GENDER = re.compile(r"(?<=\w)[*:_/·](?=in(?:nen)?\b)")
 
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
@@ -68,17 +71,27 @@ _LEXICON_REF = re.compile(r"@(\w+)")
 _BRACES = re.compile(r"\{([^{}0-9,][^{}]*)\}")  # {a b|c d}: a choice of word sequences, one token
 
 
-_FOLD_CHARS = re.compile("[" + re.escape("".join(chr(c) for c in _FOLD_MAP)) + "]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, typography-free form of a text, for matching only."""
     text = text.casefold()
-    if not text.isascii():  # str.translate is slow on long texts: substitute the few hits
-        text = _FOLD_CHARS.sub(lambda m: str(_FOLD_MAP[ord(m.group())]), text)
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    if not text.isascii():  # only the few non-ASCII runs need work: str.translate is slow
+        text = _NON_ASCII.sub(_fold_run, text.replace("`", "'"))
     # Runs of spaces need no collapsing: phrases match any run of non-word characters.
-    return _GENDER.sub(r"\1", text) if "in" in text else text
+    return _GENDER.sub("", text) if "in" in text else text
+
+
+def _fold_run(m: re.Match[str]) -> str:
+    return _fold_chars(m.group())
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_chars(run: str) -> str:
+    """A run of non-ASCII characters folded: ASCII characters never combine with their
+    neighbours in NFKD, so that a text can be folded run by run (and most runs repeat)."""
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", run.translate(_FOLD_MAP)))
 
 
 def _is_word(ch: str) -> bool:
@@ -86,8 +99,10 @@ def _is_word(ch: str) -> bool:
 
 
 def words(folded: str) -> frozenset[str]:
-    """The distinct words of a folded text: phrases whose words are missing are never tried."""
-    return frozenset(_WORD.findall(folded))
+    """The distinct words of a folded text, and their beginnings of one to three letters (marked
+    with a leading "<"): phrases whose words or stems are missing are never tried."""
+    found = set(_WORD.findall(folded))
+    return frozenset(found.union(*(["<" + w[:n] for w in found] for n in (1, 2, 3))))
 
 
 @functools.lru_cache(maxsize=4)
@@ -137,10 +152,13 @@ class Phrase:
 
     required: tuple[frozenset[str], ...]
     regex: re.Pattern[str]
+    needles: tuple[str, ...] = ()  # literal parts of a raw regex, which every match contains
 
     def search(self, text: str) -> str | None:
         """The first match that starts at a word boundary (checked here, so that the regex can
         begin with its literal first word, which the regex engine finds fast)."""
+        if not all(n in text for n in self.needles):
+            return None  # a substring test is far cheaper than a regex that cannot match
         pos = 0
         while (m := self.regex.search(text, pos)) is not None:
             start = m.start()
@@ -258,8 +276,8 @@ class RuleSet:
     def detect(self, folded: str) -> tuple[list[LanguagePack], bool]:
         """The packs to read a folded text with, and whether the language is sure: the detected
         language's pack alone when sure, else every pack whose function words occur, best first."""
-        found = _WORD.findall(folded[:DETECT_WINDOW])
-        scored = sorted(((sum(1 for w in found if w in p.detect), p) for p in self.packs),
+        found = Counter(_WORD.findall(folded[:DETECT_WINDOW]))  # counted once, not per pack
+        scored = sorted(((sum(found[w] for w in p.detect), p) for p in self.packs),
                         key=lambda sp: -sp[0])  # fmt: skip
         best, second = scored[0][0], scored[1][0] if len(scored) > 1 else 0
         if best >= SURE_HITS and second < 0.75 * best:
@@ -385,7 +403,8 @@ def _compile(name: str, group: str, phrases: list[str]) -> tuple[Phrase | Clause
 
 
 def _phrase(phrase: str) -> Phrase:
-    return Phrase(_required(phrase), re.compile(phrase_to_regex(phrase), re.M))
+    regex = re.compile(phrase_to_regex(phrase), re.M)
+    return Phrase(_required(phrase), regex, _needles(regex) if phrase.startswith("re:") else ())
 
 
 def _clause(spec: str) -> ClausePhrase:
@@ -398,12 +417,51 @@ def _clause(spec: str) -> ClausePhrase:
 
 
 def _required(phrase: str) -> tuple[frozenset[str], ...]:
-    """Per plain token of a phrase (no wildcard, gap or punctuation), the words that satisfy it."""
+    """Per token of a phrase, the keys of ``words`` one of which every match needs (see _key)."""
     if phrase.startswith("re:"):
         return ()
     # A multi-word alternative ("no_longer") needs at least its first word.
-    tokens = ([a.split("_")[0] for a in t.split("|")] for t in fold(phrase).split())
-    return tuple(frozenset(alts) for alts in tokens if all(a.isalnum() for a in alts))
+    tokens = (t.split("|") for t in fold(phrase).split() if t not in ("..", "~"))
+    keys = ([_key(a.split("_")[0]) for a in alts] for alts in tokens)
+    return tuple(frozenset(k for k in ks if k) for ks in keys if all(ks))
+
+
+def _key(word: str) -> str | None:
+    """What ``words`` holds when a phrase word can match: the word itself, or for a stem
+    ("widersprech*", "e-mail") its first (up to three) letters; None when it has none."""
+    if word.isalnum():
+        return word
+    run = ""
+    for ch in word:
+        if not ch.isalnum():
+            run = run[:-1] if ch == "?" else run  # "colou?r": the u may be missing
+            break
+        run += ch
+    return "<" + run[:3] if run else None
+
+
+def _needles(regex: re.Pattern[str]) -> tuple[str, ...]:
+    """The runs of literal characters at the top level of a raw regex ("forwarded message" in
+    ``-{3,}\\s*forwarded message``): substrings that every match contains."""
+    try:  # the standard library's own regex parser: private, so any surprise means no needles
+        parser, c = importlib.import_module("re._parser"), importlib.import_module("re._constants")
+        parsed = parser.parse(regex.pattern, regex.flags)
+        if parsed.state.flags & re.IGNORECASE:
+            return ()
+        runs: list[str] = []
+        run = ""
+        for op, arg in parsed:
+            if op is c.LITERAL:
+                run += chr(arg)
+            elif op is c.MAX_REPEAT and len(arg[2]) == 1 and arg[2][0][0] is c.LITERAL:
+                run += chr(arg[2][0][1]) * arg[0]  # "-{3,}": at least three dashes
+                if arg[0] != arg[1]:
+                    runs, run = [*runs, run], ""
+            else:
+                runs, run = [*runs, run], ""
+    except Exception:  # deliberate: needles only ever save time, never decide
+        return ()
+    return tuple(r for r in dict.fromkeys([*runs, run]) if r)
 
 
 def _check_references(

@@ -20,7 +20,8 @@ class MailSource(Protocol):
     def batches(self) -> Iterator[Batch]:
         """Raw messages, a batch at a time; a batch and its cursor are committed together.
 
-        The consumer asks for the next batch only after committing the previous one, so a
-        source may treat a requested batch as proof that the earlier ones are stored.
+        The consumer may ask for the next batch before the previous one is committed (it
+        fetches while the mails are being classified), but it commits every batch it was given,
+        in order, unless the scan stops: a cursor never moves past a mail that is not stored.
         """
         ...

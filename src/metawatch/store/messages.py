@@ -58,7 +58,7 @@ class MessageStore(Database):
         with self._write() as conn:
             # The database's upsert, not check-then-insert: of two scanners storing one mail
             # at once (same key, or same Message-ID and hash), exactly one stores it.
-            fresh = {key: i for key, i in conn.execute(_insert_ignore(conn, rows))} if rows else {}
+            fresh = {key: i for key, i in conn.execute(_insert_ignore(conn), rows)} if rows else {}
             kept = [(fresh[m.key], m.raw) for m in batch if m.raw is not None and m.key in fresh]
             _keep(conn, kept)
             _relocate(conn, [m for m in batch if m.key not in fresh], cursor)
@@ -142,9 +142,13 @@ def _save_cursor(conn: Connection, c: Cursor) -> None:
     )
 
 
-def _insert_ignore(conn: Connection, rows: list[dict[str, Any]]) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING (source_key, id) of the rows it stored."""
-    stmt = _dialect(conn).insert(MESSAGE).values(rows).on_conflict_do_nothing()
+def _insert_ignore(conn: Connection) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING (source_key, id) of the rows it stored.
+
+    Executed with a list of rows: SQLAlchemy sends them as a few multi-row INSERTs from one
+    compiled (and cached) statement, where ``.values(rows)`` would compile 24 parameters a row.
+    """
+    stmt = _dialect(conn).insert(MESSAGE).on_conflict_do_nothing()
     return stmt.returning(MESSAGE.c.source_key, MESSAGE.c.id)
 
 
