@@ -147,10 +147,25 @@ def _word(word: str) -> str:
 
 
 @dataclass(frozen=True)
-class Phrase:
-    """One compiled phrase, and the words it cannot match without (one of each set)."""
+class Required:
+    """The keys of ``words`` (words, word beginnings) that a phrase cannot match without."""
 
-    required: tuple[frozenset[str], ...]
+    every: frozenset[str] = frozenset()  # all of these
+    choices: tuple[frozenset[str], ...] = ()  # and one of each of these
+
+    def met(self, present: frozenset[str]) -> bool:
+        """Whether ``present`` holds them (one subset test for most phrases: called a lot)."""
+        return self.every <= present and all(not c.isdisjoint(present) for c in self.choices)
+
+    def __add__(self, other: Required) -> Required:
+        return Required(self.every | other.every, self.choices + other.choices)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One compiled phrase, and the words it cannot match without."""
+
+    required: Required
     regex: re.Pattern[str]
     needles: tuple[str, ...] = ()  # literal parts of a raw regex, which every match contains
 
@@ -169,14 +184,14 @@ class Phrase:
 
     def possible(self, present: frozenset[str]) -> bool:
         """Cheap necessary condition: every plain word (or one of its alternatives) is present."""
-        return all(not alternatives.isdisjoint(present) for alternatives in self.required)
+        return self.required.met(present)
 
 
 @dataclass(frozen=True)
 class ClausePhrase:
     """Terms that must all occur in one sentence, in any order, and terms that must not."""
 
-    required: tuple[frozenset[str], ...]
+    required: Required
     terms: tuple[Phrase, ...]
     excluded: tuple[Phrase, ...]
 
@@ -193,7 +208,7 @@ class ClausePhrase:
 
     def possible(self, present: frozenset[str]) -> bool:
         """Cheap necessary condition: every plain word of the terms is present."""
-        return all(not alternatives.isdisjoint(present) for alternatives in self.required)
+        return self.required.met(present)
 
 
 @dataclass(frozen=True)
@@ -412,18 +427,20 @@ def _clause(spec: str) -> ClausePhrase:
     terms = [t.strip() for t in spec.split(" + ") if t.strip()]
     wanted = [_phrase(t) for t in terms if not t.startswith("!")]
     excluded = [_phrase(t[1:].strip()) for t in terms if t.startswith("!")]
-    required = tuple(r for p in wanted for r in p.required)
+    required = sum((p.required for p in wanted), Required())
     return ClausePhrase(required, tuple(wanted), tuple(excluded))
 
 
-def _required(phrase: str) -> tuple[frozenset[str], ...]:
+def _required(phrase: str) -> Required:
     """Per token of a phrase, the keys of ``words`` one of which every match needs (see _key)."""
     if phrase.startswith("re:"):
-        return ()
+        return Required()
     # A multi-word alternative ("no_longer") needs at least its first word.
     tokens = (t.split("|") for t in fold(phrase).split() if t not in ("..", "~"))
-    keys = ([_key(a.split("_")[0]) for a in alts] for alts in tokens)
-    return tuple(frozenset(k for k in ks if k) for ks in keys if all(ks))
+    keys = [frozenset(k for k in ks if k)
+            for ks in ([_key(a.split("_")[0]) for a in alts] for alts in tokens) if all(ks)]  # fmt: skip
+    every = frozenset(k for ks in keys if len(ks) == 1 for k in ks)
+    return Required(every, tuple(ks for ks in keys if len(ks) > 1))
 
 
 def _key(word: str) -> str | None:
