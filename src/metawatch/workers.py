@@ -96,6 +96,12 @@ class Analyser:
         self._lifeline: Any = None  # the write end of a pipe whose end tells workers to stop
         self._lock = threading.Lock()  # scanners of several mailboxes submit from their threads
 
+    @property
+    def pids(self) -> list[int]:
+        """The ids of the worker processes that run now (none: everything runs here)."""
+        pool = self._pool
+        return sorted(getattr(pool, "_processes", None) or {}) if pool else []
+
     def expect(self, mails: int) -> None:
         """A source will deliver ``mails``: when that is enough, the workers start now, while
         the first batch is being fetched."""

@@ -288,12 +288,24 @@ class RuleSet:
         """The pack for a language code."""
         return next(p for p in self.packs if p.language == language)
 
+    @functools.cached_property
+    def _detectors(self) -> dict[str, tuple[int, ...]]:
+        """Each detection word, and the packs (by position) that count it: a text's distinct
+        words are looked up once, not every pack's words in every text."""
+        index: dict[str, list[int]] = {}
+        for i, pack in enumerate(self.packs):
+            for word in pack.detect:
+                index.setdefault(word, []).append(i)
+        return {word: tuple(packs) for word, packs in index.items()}
+
     def detect(self, folded: str) -> tuple[list[LanguagePack], bool]:
         """The packs to read a folded text with, and whether the language is sure: the detected
         language's pack alone when sure, else every pack whose function words occur, best first."""
-        found = Counter(_WORD.findall(folded[:DETECT_WINDOW]))  # counted once, not per pack
-        scored = sorted(((sum(found[w] for w in p.detect), p) for p in self.packs),
-                        key=lambda sp: -sp[0])  # fmt: skip
+        hits = [0] * len(self.packs)
+        for word, n in Counter(_WORD.findall(folded[:DETECT_WINDOW])).items():
+            for i in self._detectors.get(word, ()):
+                hits[i] += n
+        scored = sorted(zip(hits, self.packs, strict=True), key=lambda sp: -sp[0])
         best, second = scored[0][0], scored[1][0] if len(scored) > 1 else 0
         if best >= SURE_HITS and second < 0.75 * best:
             return [scored[0][1]], True
