@@ -10,6 +10,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -17,12 +19,17 @@ import pytest
 
 from metawatch import workers
 from metawatch.classify import Classifier
-from metawatch.models import RawMail
+from metawatch.config import MailboxConfig
+from metawatch.models import Batch, RawMail
 from metawatch.pipeline import Scanner, scan_all
+from metawatch.sources import imap
 from metawatch.sources.files import FileSource
-from metawatch.store import Store
+from metawatch.store import Store, database_url
 
+from .dovecot import Dovecot
+from .proxy import CuttingProxy
 from .test_faults import copies, folder_of, stored
+from .test_imap import META, sample, source
 
 CLASSIFIER = Classifier()
 
@@ -127,3 +134,43 @@ def group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_a_batch_in_parts_is_stored_whole_and_once(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imap, "PART", 4)  # batches of 10 arrive in parts of 4, 4 and 2
+    user, mails = dovecot.new_user(), [sample(n) for n in META[:30]]
+    dovecot.append(user, "INBOX", mails)
+    cut_at = sum(map(len, mails[:15])) + 3_000  # in mail 16: the second part of batch 2
+    for retries in (0, 3):  # a cut the scan gives up on, and one it resumes after
+        store = Store.open(database_url(str(tmp_path / f"{retries}.db")))
+        proxy = CuttingProxy(dovecot.tls_port, after=cut_at, cuts=1)
+        try:
+            src = source(dovecot, user, store, batch_size=10, retries=retries)
+            src.config = MailboxConfig(**{**src.config.__dict__, "port": proxy.port})
+            sent = Counter[str]()
+            recording = Recording(src, sent)
+            summary = Scanner(store, CLASSIFIER).scan([recording])  # type: ignore[list-item]
+        finally:
+            proxy.close()
+        stored = len(store.messages(include_not_meta=True))
+        if retries:  # the parts sent again after the reconnection are neither lost nor doubled
+            assert (summary.failed, proxy.connections) == ([], 2) and max(sent.values()) == 2
+            assert (stored, summary.seen, summary.new) == (30, 30, 30)
+        else:  # the parts of the batch under way are not stored: its cursor has not moved
+            assert summary.failed and stored == 10
+        store.close()
+
+
+class Recording:
+    """A source that counts how often each mail was sent."""
+
+    def __init__(self, source: imap.ImapSource, sent: Counter[str]) -> None:
+        self.source, self.sent = source, sent
+        self.name, self.mailbox = source.name, source.mailbox
+
+    def batches(self) -> Iterator[Batch]:
+        for batch in self.source.batches():
+            self.sent.update(raw.key for raw in batch.mails)
+            yield batch

@@ -97,6 +97,7 @@ class Batch:
     cursor: Cursor | None = None
     folder: str = ""  # where the mails come from inside the source (an IMAP folder), for progress
     total: int | None = None  # set on a folder's first batch: how many mails this scan reads there
+    partial: bool = False  # one part of a larger batch: stored with the parts that follow it
 
 
 @dataclass(frozen=True)

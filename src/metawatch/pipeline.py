@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 from metawatch.store import NewMessage, Store
 
 log = logging.getLogger(__name__)
-AHEAD = 1  # batches analysed, or being analysed, while the next is fetched: memory stays bounded
 
 
 class Progress(Protocol):
@@ -148,46 +147,54 @@ class Scanner:
         self.summary = ScanSummary()
 
     def scan(self, sources: Iterable[MailSource]) -> ScanSummary:
-        """Scan every source; its batches are stored in order, each with its cursor.
+        """Scan every source; a source's batch is committed before the next is read.
 
-        While the workers analyse a batch, the next one is fetched: at most AHEAD batches wait
-        to be stored. When a source fails, the batches it delivered are still stored.
+        The mails of a batch that arrives in parts are parsed and classified (by the worker
+        processes) while its later parts are fetched; the batch is stored once it is whole.
         """
         for source in sources:
             self.progress.folder(source.name, "", None)
-            waiting: deque[tuple[Batch, list[RawMail], Job]] = deque()
+            parts: list[tuple[list[RawMail], Job]] = []
             try:
                 for batch in source.batches():
                     if batch.total is not None:
                         self.progress.folder(source.name, batch.folder, batch.total)
                         self.analyser.expect(batch.total)
-                    waiting.append(self._start(source, batch))
-                    while len(waiting) > AHEAD or (waiting and waiting[0][2].ready()):
-                        self._store(source.name, *waiting.popleft())
+                    if not batch.mails and batch.cursor is None:
+                        continue  # a folder's announcement (again, after a reconnection)
+                    parts.append(self._start(source, batch, parts))
+                    if not batch.partial:
+                        self._store(source.name, batch, parts)
+                        parts = []
             except SourceError as e:  # one failing mailbox does not stop the others
                 log.debug("source %s failed", source.name, exc_info=True)
                 self.summary.failed.append((source.name, e))
-            while waiting:
-                self._store(source.name, *waiting.popleft())
         return self.summary
 
-    def _start(self, source: MailSource, batch: Batch) -> tuple[Batch, list[RawMail], Job]:
+    def _start(
+        self, source: MailSource, batch: Batch, parts: list[tuple[list[RawMail], Job]]
+    ) -> tuple[list[RawMail], Job]:
+        """Start on the new mails of a batch (or part); a part that a source sends again after
+        a reconnection is not counted twice."""
         mails = batch.mails
-        self.summary.seen += len(mails)
+        taken = {raw.key for new, _ in parts for raw in new}
         known = self.store.known_keys([r.key for r in mails]) if self.store and mails else set()
+        new = [raw for raw in mails if raw.key not in known and raw.key not in taken]
+        self.summary.seen += len(known) + len(new)
         self.summary.known += len(known)
         self.progress.advance(source.name, len(known))
-        new = [raw for raw in mails if raw.key not in known]
-        return batch, new, self.analyser.submit(new, source.mailbox)
+        return new, self.analyser.submit(new, source.mailbox)
 
-    def _store(self, name: str, batch: Batch, new: list[RawMail], job: Job) -> None:
-        if not batch.mails and batch.cursor is None:
-            return  # a folder's announcement, nothing to store
-        messages = [self._one(raw, *done) for raw, done in zip(new, job.results(), strict=True)]
+    def _store(self, name: str, batch: Batch, parts: list[tuple[list[RawMail], Job]]) -> None:
+        """Store a whole batch with its cursor, in one transaction."""
+        messages = [self._one(raw, *done) for new, job in parts
+                    for raw, done in zip(new, job.results(), strict=True)]  # fmt: skip
+        if not messages and batch.cursor is None:
+            return  # files all stored before: nothing to do
         stored = self.store.add_messages(messages, batch.cursor) if self.store else messages
-        self.progress.advance(name, len(new))
+        self.progress.advance(name, len(messages))
         self.summary.new += len(stored)
-        self.summary.duplicates += len(new) - len(stored)
+        self.summary.duplicates += len(messages) - len(stored)
         self.summary.by_kind.update(m.result.kind.value for m in stored)
 
     def _one(self, raw: RawMail, mail: Mail, result: Classification) -> NewMessage:

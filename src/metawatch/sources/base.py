@@ -20,8 +20,9 @@ class MailSource(Protocol):
     def batches(self) -> Iterator[Batch]:
         """Raw messages, a batch at a time; a batch and its cursor are committed together.
 
-        The consumer may ask for the next batch before the previous one is committed (it
-        fetches while the mails are being classified), but it commits every batch it was given,
-        in order, unless the scan stops: a cursor never moves past a mail that is not stored.
+        The consumer asks for the next batch only after committing the previous one, so a
+        source may treat a requested batch as proof that the earlier ones are stored. A batch
+        marked ``partial`` is a part of the next one that is not: the consumer may start on its
+        mails (parse, classify) while the rest arrive, and stores the parts with that batch.
         """
         ...

@@ -35,6 +35,9 @@ RETRYABLE: tuple[type[BaseException], ...] = (OSError, EOFError)
 # Bytes of UIDs in one command: RFC 7162 asks clients to keep command lines under 8,192 octets
 # (Courier drops the session past 16,384, Cyrus past 131,072).
 MAX_COMMAND = 8_000
+# Bodies fetched per FETCH: a batch arrives in parts, and its first parts are parsed and
+# classified (in worker processes) while the rest are still on the way.
+PART = 100
 # The newest Meta-sender mails per folder among which doctor looks for one from Meta's domains.
 AUTH_SAMPLES = 20
 
@@ -268,42 +271,51 @@ class ImapSource:
             chunk = uids[i : i + size]
             final = i + size >= len(uids)
             done = max(chunk[-1], uidnext - 1) if final else chunk[-1]
-            mails = self._fetch(client, folder, validity, chunk)
-            yield self._advance(
-                Cursor(self.name, folder, validity, done, uidnext if final else None), mails
-            )
+            cursor = Cursor(self.name, folder, validity, done, uidnext if final else None)
+            for n, mails in enumerate(self._fetch_parts(client, folder, validity, chunk), 1):
+                if n * PART < len(chunk):  # more parts follow: the first are classified meanwhile
+                    yield Batch(mails, folder=folder, partial=True)
+                else:
+                    yield self._advance(cursor, mails)
         if not uids:
             yield self._advance(
                 Cursor(self.name, folder, validity, max(last, uidnext - 1), uidnext), ()
             )
 
     def _advance(self, cursor: Cursor, mails: tuple[RawMail, ...]) -> Batch:
-        # The consumer stores every batch it was given, in order, with its cursor (see
-        # MailSource): resuming from here after a dropped connection loses nothing.
+        # The consumer asks for the next batch only after committing this one (see MailSource).
         self.cursors[cursor.folder] = cursor
         return Batch(mails, cursor, cursor.folder)
 
     def _fetch(
         self, client: Any, folder: str, validity: int, uids: list[int]
     ) -> tuple[RawMail, ...]:
+        return tuple(m for part in self._fetch_parts(client, folder, validity, uids) for m in part)
+
+    def _fetch_parts(
+        self, client: Any, folder: str, validity: int, uids: list[int]
+    ) -> Iterator[tuple[RawMail, ...]]:
+        """The mails of ``uids``, one part per PART of them (the sizes are asked for at once)."""
         limit = self.config.max_message_size
         sizes: dict[int, int] = {}
         for part in command_sized(uids):
             for uid, data in client.fetch(part, [b"RFC822.SIZE"]).items():
                 sizes[uid] = int(data.get(b"RFC822.SIZE", 0))
-        bodies: dict[int, Any] = {}
-        for part in command_sized([u for u in uids if sizes.get(u, limit + 1) <= limit]):
-            bodies.update(client.fetch(part, [b"BODY.PEEK[]"]))
-        self.fetched += len(bodies)
-        out = []
-        for uid in uids:  # a UID expunged meanwhile has no size and no body: it is left out
-            key = f"imap:{self.name}/{folder}/{validity}/{uid}"
-            if uid in bodies and b"BODY[]" in bodies[uid]:
-                out.append(RawMail(key, bytes(bodies[uid][b"BODY[]"])))
-            elif sizes.get(uid, 0) > limit:
-                reason = f"message of {sizes[uid]:,} bytes is over the {limit:,}-byte limit"
-                out.append(RawMail(key, b"", skipped=reason))
-        return tuple(out)
+        for i in range(0, len(uids), PART):
+            bodies: dict[int, Any] = {}
+            small = [u for u in uids[i : i + PART] if sizes.get(u, limit + 1) <= limit]
+            for part in command_sized(small):
+                bodies.update(client.fetch(part, [b"BODY.PEEK[]"]))
+            self.fetched += len(bodies)
+            out = []
+            for uid in uids[i : i + PART]:  # a UID expunged meanwhile has no size and no body
+                key = f"imap:{self.name}/{folder}/{validity}/{uid}"
+                if uid in bodies and b"BODY[]" in bodies[uid]:
+                    out.append(RawMail(key, bytes(bodies[uid][b"BODY[]"])))
+                elif sizes.get(uid, 0) > limit:
+                    reason = f"message of {sizes[uid]:,} bytes is over the {limit:,}-byte limit"
+                    out.append(RawMail(key, b"", skipped=reason))
+            yield tuple(out)
 
 
 class _Session:
