@@ -49,7 +49,8 @@ MAX_FIELD = 4_000  # characters of one header value kept
 # Invisible characters that break phrase matching: soft hyphen, zero-width
 # space/joiners, word joiner, BOM, combining grapheme joiner (preheader padding).
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u034f\u180e\r\x00]+")
-_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]{2,}|[\t\u00a0\u2007\u202f]")
+_OTHER_SPACES = "\t\u00a0\u2007\u202f"  # made plain spaces first: str.replace beats a regex
+_SPACES = re.compile(" {2,}")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 # Hidden preheaders and tracking blocks: styles a mail client renders invisibly.
 _HIDDEN_STYLE = re.compile(
@@ -266,6 +267,8 @@ def _body_text(plain: str, html_text: str) -> str:
 def clean_text(text: str) -> str:
     """Remove invisible characters and collapse runs of spaces and blank lines."""
     text = _INVISIBLE.sub("", text)
+    for space in _OTHER_SPACES:
+        text = text.replace(space, " ") if space in text else text
     text = "\n".join(line.strip(" ") for line in _SPACES.sub(" ", text).split("\n"))
     return _BLANK_LINES.sub("\n\n", text).strip()
 

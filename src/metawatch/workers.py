@@ -13,6 +13,8 @@ the program that starts a scan must be importable without side effects, as ``met
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import logging
 import os
 import pickle
@@ -174,7 +176,7 @@ class Analyser:
         from concurrent.futures import ProcessPoolExecutor
 
         try:
-            state = pickle.dumps(self.classifier)
+            state = pickle.dumps(_without_caches(self.classifier))
         except (pickle.PicklingError, TypeError, AttributeError) as e:  # e.g. a test's DNS stub
             log.debug("classifier cannot go to worker processes (%s): analysing here", e)
             return None
@@ -185,7 +187,7 @@ class Analyser:
         )
         context = multiprocessing.get_context(method)
         if method == "forkserver":
-            context.set_forkserver_preload([__name__])
+            context.set_forkserver_preload([__name__, "metawatch.workerboot"])
         try:
             # Workers wait for work on a queue they hold both ends of: when this process is
             # killed they would wait for ever. The lifeline's end (EOF) stops them.
@@ -198,6 +200,18 @@ class Analyser:
             log.debug("cannot start worker processes (%s): analysing here", e)
             return None
         return pool
+
+
+def _without_caches(classifier: Classifier) -> Classifier:
+    """A copy without its lazily computed values (the compiled rule packs): a worker gets them
+    from its fork server, which compiled them once, instead of compiling them again itself."""
+    lazy = [
+        k for k, v in vars(type(classifier)).items() if isinstance(v, functools.cached_property)
+    ]
+    clone = copy.copy(classifier)
+    for name in lazy:
+        clone.__dict__.pop(name, None)
+    return clone
 
 
 # -- in the worker processes ---------------------------------------------------------------
