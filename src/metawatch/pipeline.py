@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from metawatch import accounts as acc
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 from metawatch.store import NewMessage, Store
 
 log = logging.getLogger(__name__)
+_DAWN = datetime.min.replace(tzinfo=UTC)
 
 
 class Progress(Protocol):
@@ -310,7 +311,10 @@ def report(store: Store, policy: status.Policy | None = None) -> list[AccountSta
     """The current state of every account: its own mails, manual entries, linked acceptances."""
     policy = policy or status.Policy()
     by_account: dict[int, list[Evidence]] = {}
-    for e in [*status.evidence_from(store.messages()), *store.manual_evidence()]:
+    # Only the AI-related kinds are evidence: not every notification of a mailbox read into memory.
+    records = [r for kind in AI_KINDS for r in store.messages(kind=kind.value)]
+    records.sort(key=lambda r: (r.date is not None, r.date or _DAWN, r.id))  # as messages() does
+    for e in [*status.evidence_from(records), *store.manual_evidence()]:
         if e.account_id is not None:
             by_account.setdefault(e.account_id, []).append(e)
     groups = _link_groups(store.links())
