@@ -78,6 +78,8 @@ def main() -> int:
     screen_texts = [f"{p}\n{parsing.rough_text(h)}" for p, h in zip(plains, htmls, strict=True)]
     folded = [fold(t) for t in screen_texts]
     mails_ = [parsing.parse(r, screen=screen) for r in raws]
+    through = [h for h, m in zip(htmls, mails_, strict=True) if h and not m.screened_out]
+    roughs = [parsing.rough_text(h) for h in htmls]
     results = [workers.analyse(classifier, RawMail(f"k{i}", r), None) for i, r in enumerate(raws)]
     rows = [NewMessage(f"imap:b/INBOX/1/{i}", m, c, None) for i, (m, c) in enumerate(results)]
 
@@ -96,6 +98,9 @@ def main() -> int:
         ("screen: fold", cpu_ms(fold, screen_texts)),
         ("screen: words", cpu_ms(words, folded)),
         ("screen: gate phrases", cpu_ms(lambda f: classifier._gated(f, words(f)), folded) - cpu_ms(words, folded)),
+        ("text cleaned (invisible characters, spaces)", cpu_ms(parsing.clean_text, roughs)),
+        (f"HTML to text (BeautifulSoup) for the {len(through)} mails the screen let through",
+         cpu_ms(parsing.html_to_text, through) * len(through) / len(raws) if through else 0.0),
         ("parse in all (mail-parser, screen, text, HTML to text when needed)", cpu_ms(lambda r: parsing.parse(r, screen=screen), raws)),
         ("classify", cpu_ms(classifier.classify, mails_)),
         ("to a worker and back (pickle both ways)", cpu_ms(lambda x: pickle.loads(pickle.dumps(x)), list(zip(raws, results, strict=True)))),

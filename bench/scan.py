@@ -228,7 +228,9 @@ def run_metawatch(args: list[str], env: dict[str, str]) -> Run:
                main_rss, os.waitstatus_to_exitcode(status))  # fmt: skip
 
 
-def bench_box(server: Dovecot, box: Box, work: Path, seed: int) -> list[list[str]]:
+def bench_box(
+    server: Dovecot, box: Box, work: Path, seed: int, baseline: Path | None = None
+) -> list[list[str]]:
     user = server.new_user()
     t0 = time.perf_counter()
     seed_box(server, user, box, seed)
@@ -249,6 +251,7 @@ def bench_box(server: Dovecot, box: Box, work: Path, seed: int) -> list[list[str
     floor_t, floor_cpu = (before[0] + after_t) / 2, (before[2] + after_cpu) / 2
     print(f"[{box.name}] floor {before[0]:.1f} s and {after_t:.1f} s around a first scan of "
           f"{first.wall:.1f} s, for {matches:,} Meta-sender mails", flush=True)  # fmt: skip
+    other = compare(server, user, box, env, baseline, after_t) if baseline else None
     naive_t = naive(server, user)
     print(f"[{box.name}] naive {naive_t:.1f} s", flush=True)
     again = min((run_metawatch(["scan", "-q"], env) for _ in range(3)), key=lambda r: r.wall)
@@ -273,7 +276,26 @@ def bench_box(server: Dovecot, box: Box, work: Path, seed: int) -> list[list[str
     rows.append(
         [box.name, "metawatch --version", f"{version.wall:.2f} s", "-", "-", "-", "-", "-", ""]
     )
+    if other:
+        run, floor_t, note = other
+        name = baseline.parent.name if baseline.name == "src" else str(baseline)
+        rows.insert(1, [box.name, f"first scan, code of {name}", f"{run.wall:.2f} s",
+                        f"{run.cpu:.1f} s", f"{matches / run.wall:,.0f}",
+                        f"{run.rss / 2**20:.0f} MB ({run.main_rss / 2**20:.0f} MB)",
+                        f"{run.wall / floor_t:.2f}", f"{naive_t / run.wall:.1f}", note])  # fmt: skip
     return rows
+
+
+def compare(server: Dovecot, user: str, box: Box, env: dict[str, str], baseline: Path,
+            floor_before: float) -> tuple[Run, float, str]:  # fmt: skip
+    """A first scan by another checkout's code (its src/ on PYTHONPATH), then a floor again."""
+    db = str(Path(env["METAWATCH_DB"]).with_suffix(".baseline.db"))
+    run = run_metawatch(["scan", "-q"], {**env, "PYTHONPATH": str(baseline), "METAWATCH_DB": db})
+    after_t = floor(server, user)[0]
+    print(f"[{box.name}] first scan by {baseline}: {run.wall:.1f} s; floor {after_t:.1f} s",
+          flush=True)  # fmt: skip
+    note = f"floor: mean of {floor_before:.2f} s and {after_t:.2f} s"
+    return run, (floor_before + after_t) / 2, note if run.code == 0 else f"exit {run.code}"
 
 
 HEADERS = ["mailbox", "run", "wall", "CPU", "Meta mails/s", "peak RSS (main)", "×floor",
@@ -305,6 +327,8 @@ def main() -> int:
     parser.add_argument(
         "--write", metavar="FILE", help="also write the table to this Markdown file"
     )
+    parser.add_argument("--baseline", metavar="SRC", type=Path,
+                        help="also time a first scan by the code in SRC (another checkout's src/)")  # fmt: skip
     args = parser.parse_args()
     # c: ten years of Facebook notifications, 30,000 Meta mails
     boxes = ([Box("a", 4_000, 80, 20), Box("b", 10_000, 500, 60), Box("c", 3_000, 2_000, 40)]
@@ -315,7 +339,8 @@ def main() -> int:
     work.mkdir()
     load = os.getloadavg()[0]
     try:
-        rows = [r for i, box in enumerate(boxes) for r in bench_box(server, box, work, seed=42 + i)]
+        rows = [r for i, box in enumerate(boxes)
+                for r in bench_box(server, box, work, 42 + i, args.baseline)]  # fmt: skip
     finally:
         server.stop()
         shutil.rmtree(server.dir, ignore_errors=True)
@@ -323,8 +348,9 @@ def main() -> int:
     loads = f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     print(f"{table}\n{loads}")
     if args.write:
+        command = " ".join(["python", "bench/scan.py", *sys.argv[1:]])
         Path(args.write).write_text(f"# Scan benchmark\n\nMachine: {machine()}; {loads}\n\n"
-                                    f"Command: `python bench/scan.py{' --quick' if args.quick else ''}`\n\n{table}\n")  # fmt: skip
+                                    f"Command: `{command}`\n\n{table}\n")  # fmt: skip
     return 0
 
 

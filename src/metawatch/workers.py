@@ -93,7 +93,8 @@ class Analyser:
         self.classifier = classifier
         self.workers = cores() if workers is None else workers
         self.pool_min = pool_min
-        self.in_sight = 0  # mails announced or submitted so far
+        self.announced = 0  # mails the sources said they will deliver
+        self.submitted = 0
         self._pool: ProcessPoolExecutor | None = None
         self._lifeline: Any = None  # the write end of a pipe whose end tells workers to stop
         self._lock = threading.Lock()  # scanners of several mailboxes submit from their threads
@@ -107,7 +108,9 @@ class Analyser:
     def expect(self, mails: int) -> None:
         """A source will deliver ``mails``: when that is enough, the workers start now, while
         the first batch is being fetched."""
-        self._pool_for(mails)
+        with self._lock:
+            self.announced += mails
+        self._pool_for(0)
 
     def submit(self, raws: Sequence[RawMail], mailbox: MailboxConfig | None = None) -> Job:
         """Start analysing ``raws`` (from ``mailbox``, which says who received them)."""
@@ -164,8 +167,9 @@ class Analyser:
 
     def _pool_for(self, mails: int) -> ProcessPoolExecutor | None:
         with self._lock:
-            self.in_sight += mails
-            if self.workers > 1 and self._pool is None and self.in_sight >= self.pool_min:
+            self.submitted += mails
+            in_sight = max(self.announced, self.submitted)
+            if self.workers > 1 and self._pool is None and in_sight >= self.pool_min:
                 self._pool = self._start()
                 if self._pool is None:
                     self.workers = 1
