@@ -43,9 +43,14 @@ def rows(db: Path) -> list[tuple[object, ...]]:
         ).fetchall()
 
 
+def results(job: workers.Job) -> list[workers.Analysed]:
+    """Every result of a job, in order."""
+    return [one for chunk in job.results() for one in chunk]
+
+
 def test_workers_store_what_one_process_stores_in_the_same_order(tmp_path: Path) -> None:
     folder = folder_of(tmp_path, copies(90))
-    results = []
+    tables = []
     for parallel in (False, True):
         db = tmp_path / f"{parallel}.db"
         store = Store.open(f"sqlite:///{db}")
@@ -54,8 +59,8 @@ def test_workers_store_what_one_process_stores_in_the_same_order(tmp_path: Path)
             assert bool(analyser.pids) is parallel
         store.close()
         assert (summary.seen, summary.new, summary.failed) == (90, 90, [])
-        results.append(rows(db))
-    assert results[0] == results[1]
+        tables.append(rows(db))
+    assert tables[0] == tables[1]
 
 
 def test_a_killed_worker_costs_no_mail(caplog: pytest.LogCaptureFixture) -> None:
@@ -65,8 +70,8 @@ def test_a_killed_worker_costs_no_mail(caplog: pytest.LogCaptureFixture) -> None
         analyser.expect(len(raws))
         os.kill(analyser.pids[0], signal.SIGKILL)
         with caplog.at_level(logging.WARNING, logger="metawatch"):
-            assert analyser.submit(raws).results() == expected
-        assert analyser.pids == [] and analyser.submit(raws[:3]).results() == expected[:3]
+            assert results(analyser.submit(raws)) == expected
+        assert analyser.pids == [] and results(analyser.submit(raws[:3])) == expected[:3]
     assert "a worker process died" in caplog.text or "cannot use worker processes" in caplog.text
 
 
@@ -85,8 +90,7 @@ def test_a_classifier_that_cannot_travel_is_used_here() -> None:
     stub = Classifier(verify_dkim=True, dnsfunc=lambda name, timeout=5: None)  # a lambda: no pickle
     raws = [RawMail(f"k{i}", raw) for i, raw in enumerate(copies(4))]
     with workers.Analyser(stub, workers=2, pool_min=1) as analyser:
-        results = analyser.submit(raws).results()
-        assert analyser.pids == [] and len(results) == 4
+        assert len(results(analyser.submit(raws))) == 4 and analyser.pids == []
 
 
 def test_a_killed_scan_leaves_no_process_behind(tmp_path: Path) -> None:

@@ -188,12 +188,16 @@ class Scanner:
 
     def _store(self, name: str, batch: Batch, parts: list[tuple[list[RawMail], Job]]) -> None:
         """Store a whole batch with its cursor, in one transaction."""
-        messages = [self._one(raw, *done) for new, job in parts
-                    for raw, done in zip(new, job.results(), strict=True)]  # fmt: skip
+        messages: list[NewMessage] = []
+        for new, job in parts:
+            done = []
+            for results in job.results():
+                done += results
+                self.progress.advance(name, len(results))
+            messages += [self._one(raw, *one) for raw, one in zip(new, done, strict=True)]
         if not messages and batch.cursor is None:
             return  # files all stored before: nothing to do
         stored = self.store.add_messages(messages, batch.cursor) if self.store else messages
-        self.progress.advance(name, len(messages))
         self.summary.new += len(stored)
         self.summary.duplicates += len(messages) - len(stored)
         self.summary.by_kind.update(m.result.kind.value for m in stored)

@@ -19,8 +19,8 @@ import logging
 import os
 import pickle
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from metawatch import parsing
@@ -60,23 +60,16 @@ def cores() -> int:
 
 @dataclass
 class Job:
-    """The analysis of one batch's new mails: done already, or under way in the workers."""
+    """The analysis of one batch's new mails: under way in the workers, or to do here."""
 
     raws: Sequence[RawMail]
     mailbox: MailboxConfig | None
     analyser: Analyser
-    done: list[Analysed] | None = None
-    futures: list[Future[list[Analysed]]] = field(default_factory=list)
+    futures: list[Future[list[Analysed]]] | None = None  # None: analysed here, on demand
 
-    def ready(self) -> bool:
-        """Whether ``results`` will not wait."""
-        return all(f.done() for f in self.futures)
-
-    def results(self) -> list[Analysed]:
-        """The result of every mail, in the order given (waits for the workers)."""
-        if self.done is None:
-            self.done = self.analyser.collect(self)
-        return self.done
+    def results(self) -> Iterator[list[Analysed]]:
+        """The results in the order of the mails, a few at a time as they are ready."""
+        return self.analyser.collect(self)
 
 
 class Analyser:
@@ -116,30 +109,31 @@ class Analyser:
         """Start analysing ``raws`` (from ``mailbox``, which says who received them)."""
         pool = self._pool_for(len(raws)) if raws else None
         if pool is None:
-            return Job(
-                raws, mailbox, self, done=[analyse(self.classifier, r, mailbox) for r in raws]
-            )
+            return Job(raws, mailbox, self)
         chunks = [list(raws[i : i + CHUNK]) for i in range(0, len(raws), CHUNK)]
         try:
             futures = [pool.submit(_analyse_chunk, c, mailbox) for c in chunks]
         except (OSError, RuntimeError) as e:  # the workers could not start (BrokenProcessPool)
             log.warning("cannot use worker processes (%s): analysing in this process", e)
             self._give_up()
-            return Job(
-                raws, mailbox, self, done=[analyse(self.classifier, r, mailbox) for r in raws]
-            )
-        return Job(raws, mailbox, self, futures=futures)
+            return Job(raws, mailbox, self)
+        return Job(raws, mailbox, self, futures)
 
-    def collect(self, job: Job) -> list[Analysed]:
-        """The results of a job in the workers; if a worker died, the job is redone here."""
+    def collect(self, job: Job) -> Iterator[list[Analysed]]:
+        """A job's results in order, as they are ready; what a dead worker left is done here."""
         from concurrent.futures.process import BrokenProcessPool
 
+        done = 0
         try:
-            return [one for f in job.futures for one in f.result()]
+            for future in job.futures or ():
+                chunk = future.result()
+                done += len(chunk)
+                yield chunk
         except BrokenProcessPool:
             log.warning("a worker process died: analysing the rest of the scan in this process")
             self._give_up()
-            return [analyse(self.classifier, r, job.mailbox) for r in job.raws]
+        for raw in job.raws[done:]:
+            yield [analyse(self.classifier, raw, job.mailbox)]
 
     def close(self) -> None:
         """Stop the worker processes (work not yet started is dropped)."""
