@@ -111,6 +111,22 @@ def test_a_killed_scan_leaves_no_process_behind(tmp_path: Path) -> None:
     assert not group_alive(scan.pid)
 
 
+def test_ctrl_c_stops_workers_and_prints_one_line(tmp_path: Path) -> None:
+    folder = folder_of(tmp_path, copies(workers.POOL_MIN + 300))
+    scan = subprocess.Popen([sys.executable, "-m", "metawatch", "--db", str(tmp_path / "c.db"),
+                             "scan", "-q", str(folder)], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(descendants(scan.pid)) < 3 and scan.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the fork server and its workers run (they may be loading the rules)
+    os.killpg(scan.pid, signal.SIGINT)  # a terminal sends it to the whole process group
+    _, err = scan.communicate(timeout=60)
+    assert (scan.returncode, err.strip()) == (130, "metawatch: aborted")  # no tracebacks
+    while group_alive(scan.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not group_alive(scan.pid)
+
+
 def descendants(pid: int) -> list[int]:
     """The processes below ``pid``."""
     parents = {}

@@ -4,8 +4,14 @@ What it loads here — the packaged rule packs, compiled, and the parsing librar
 forked from it has from the start: compiled once per scan, not once per worker, and shared.
 """
 
-from metawatch import parsing
-from metawatch.rules import load_rules
+import signal
+
+# Ctrl-C is for the scanning process, which stops the workers itself: here and in the workers
+# (they inherit this) it would only print tracebacks.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+from metawatch import parsing  # noqa: E402
+from metawatch.rules import load_rules  # noqa: E402
 
 load_rules()
 parsing.html_to_text(parsing.parse(b"From: a@example.org\r\n\r\nwarm-up").text)

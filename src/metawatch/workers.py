@@ -18,6 +18,7 @@ import functools
 import logging
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -185,7 +186,7 @@ class Analyser:
         )
         context = multiprocessing.get_context(method)
         if method == "forkserver":
-            context.set_forkserver_preload([__name__, "metawatch.workerboot"])
+            context.set_forkserver_preload(["metawatch.workerboot", __name__])
         try:
             # Workers wait for work on a queue they hold both ends of: when this process is
             # killed they would wait for ever. The lifeline's end (EOF) stops them.
@@ -219,6 +220,7 @@ _classifier: Any = None
 
 def _start_worker(state: bytes, lifeline: Any) -> None:
     global _classifier
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the scanning process stops us
     threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
     _classifier = pickle.loads(state)
     _classifier.rules  # noqa: B018  (compile the rule packs before the first mail arrives)
