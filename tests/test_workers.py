@@ -194,3 +194,16 @@ class Recording:
         for batch in self.source.batches():
             self.sent.update(raw.key for raw in batch.mails)
             yield batch
+
+
+def test_debug_keeps_the_scan_in_one_process() -> None:
+    """--debug logs every step, and the workers' log would not come back: no workers then."""
+    log = logging.getLogger("metawatch")
+    level = log.level
+    log.setLevel(logging.DEBUG)
+    try:
+        with workers.Analyser(CLASSIFIER, pool_min=1) as analyser:
+            analyser.expect(10_000)
+            assert analyser.pids == []
+    finally:
+        log.setLevel(level)

@@ -76,8 +76,8 @@ class Job:
 class Analyser:
     """Analyses the mails of every scanner of one scan; in worker processes when it pays.
 
-    ``workers`` is the number of worker processes (default: one per core); with 1 everything
-    runs in this process. The workers start once ``pool_min`` mails are in sight: announced by a
+    ``workers`` is the number of worker processes (default: one per core, or none with --debug,
+    whose log would not come back from them); with 1 everything runs in this process. The workers start once ``pool_min`` mails are in sight: announced by a
     source (see ``expect``), or submitted.
     """
 
@@ -85,7 +85,8 @@ class Analyser:
         self, classifier: Classifier, workers: int | None = None, pool_min: int = POOL_MIN
     ) -> None:
         self.classifier = classifier
-        self.workers = cores() if workers is None else workers
+        debug = logging.getLogger("metawatch").isEnabledFor(logging.DEBUG)
+        self.workers = (1 if debug else cores()) if workers is None else workers
         self.pool_min = pool_min
         self.announced = 0  # mails the sources said they will deliver
         self.submitted = 0
