@@ -24,6 +24,7 @@ from metawatch.rules import (
     UNDETERMINED,
     CueGroup,
     LanguagePack,
+    PhraseIndex,
     Rule,
     RuleSet,
     fold,
@@ -239,10 +240,11 @@ class Classifier:
         return {g.name: g for g in self.rules.common}
 
     @functools.cached_property
-    def _gates(self) -> list[CueGroup]:
-        """Groups of which every rule but the fallback needs one (see needs_full_text)."""
+    def _gates(self) -> PhraseIndex:
+        """The phrases of the groups of which every rule but the fallback needs one (see
+        needs_full_text)."""
         groups = [g for p in self.rules.packs for g in p.groups] + list(self.rules.common)
-        return [g for g in groups if g.name in GATES]
+        return PhraseIndex.of(g for g in groups if g.name in GATES)
 
     def classify(
         self, mail: Mail, raw: bytes | None = None, mailbox: MailboxLike | None = None
@@ -335,7 +337,7 @@ class Classifier:
         return self._gated(folded, words(folded))
 
     def _gated(self, folded: str, present: frozenset[str]) -> bool:
-        return any(g.find(folded, present) for g in self._gates)
+        return self._gates.search(folded, present)
 
     def _platform(self, mail: Mail) -> Platform | None:
         domain = mail.from_addr.rpartition("@")[2]

@@ -20,6 +20,7 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -59,8 +60,9 @@ _FOLD_MAP = str.maketrans(
     }
 )
 # German gender forms: Inhaber*innen, Nutzer:innen, Nutzer_innen, Nutzer/innen -> Inhaberinnen.
-# (Starting with the rare mark, not with \w, lets the regex engine skip to the candidates.)
+# The lookbehind makes the regex engine try every position: a search for the mark comes first.
 _GENDER = re.compile(r"(?<=\w)[*:_/·](?=in(?:nen)?\b)")
+_GENDER_MARK = re.compile(r"[*:_/·]in")
 
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
@@ -77,21 +79,26 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 def fold(text: str) -> str:
     """Lower-case, accent-free, typography-free form of a text, for matching only."""
     text = text.casefold()
-    if not text.isascii():  # only the few non-ASCII runs need work: str.translate is slow
-        text = _NON_ASCII.sub(_fold_run, text.replace("`", "'"))
+    if not text.isascii():  # only its few distinct non-ASCII characters need work
+        text = text.replace("`", "'")
+        for ch in set("".join(_NON_ASCII.findall(text))):
+            if (folded := _fold_char(ch)) != ch:
+                text = text.replace(ch, folded)
     # Runs of spaces need no collapsing: phrases match any run of non-word characters.
-    return _GENDER.sub("", text) if "in" in text else text
-
-
-def _fold_run(m: re.Match[str]) -> str:
-    return _fold_chars(m.group())
+    return _GENDER.sub("", text) if _GENDER_MARK.search(text) else text
 
 
 @functools.lru_cache(maxsize=4096)
-def _fold_chars(run: str) -> str:
-    """A run of non-ASCII characters folded: ASCII characters never combine with their
-    neighbours in NFKD, so that a text can be folded run by run (and most runs repeat)."""
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", run.translate(_FOLD_MAP)))
+def _fold_char(ch: str) -> str:
+    """One non-ASCII character folded, to a form that folds to itself (so that the order in
+    which a text's characters are replaced does not matter)."""
+    folded = ch
+    for _ in range(3):  # "ǽ" -> "æ" -> "ae"
+        before = folded
+        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded.translate(_FOLD_MAP)))
+        if folded == before:
+            break
+    return folded
 
 
 def _is_word(ch: str) -> bool:
@@ -237,6 +244,42 @@ class CueGroup:
             or r"(?!x)x",
             re.M,
         )
+
+
+@dataclass(frozen=True)
+class PhraseIndex:
+    """The phrases of many cue groups, each filed under one word it cannot match without:
+    whether any of them matches a text takes a lookup per distinct word of the text, not a
+    test per phrase (the screen asks this of every mail, over every language's gate groups)."""
+
+    by_key: dict[str, tuple[Phrase | ClausePhrase, ...]]
+    always: tuple[Phrase | ClausePhrase, ...]  # phrases without a word they need (raw regexes)
+
+    @classmethod
+    def of(cls, groups: Iterable[CueGroup]) -> PhraseIndex:
+        """The index of every phrase of ``groups``."""
+        by_key: dict[str, list[Phrase | ClausePhrase]] = {}
+        always = []
+        for phrase in dict.fromkeys(p for g in groups for p in g.phrases):
+            keys = _index_keys(phrase.required)
+            for key in keys:
+                by_key.setdefault(key, []).append(phrase)
+            if not keys:
+                always.append(phrase)
+        return cls({k: tuple(v) for k, v in by_key.items()}, tuple(always))
+
+    def search(self, text: str, present: frozenset[str]) -> bool:
+        """Whether a phrase matches ``text``, whose ``words`` are ``present``."""
+        filed = (p for key in present.intersection(self.by_key) for p in self.by_key[key])
+        return any(p.possible(present) and p.search(text) for p in (*self.always, *filed))
+
+
+def _index_keys(required: Required) -> tuple[str, ...]:
+    """The keys to file a phrase under: its most telling word (a whole word before a word
+    beginning, a longer before a shorter), else every alternative of its first choice."""
+    if required.every:
+        return (max(required.every, key=lambda k: (not k.startswith("<"), len(k), k)),)
+    return tuple(sorted(required.choices[0])) if required.choices else ()
 
 
 @dataclass(frozen=True)
