@@ -10,7 +10,7 @@ import pytest
 
 from metawatch import mailbytes, parsing
 from metawatch.classify import Classifier
-from metawatch.models import Authenticity, Kind
+from metawatch.models import Authenticity, Kind, Mail
 
 from .conftest import SAMPLES, make_mail
 
@@ -196,3 +196,41 @@ def test_mail_parser_chatter_goes_to_the_debug_log(caplog: pytest.LogCaptureFixt
     ours = [r for r in caplog.records if r.name.startswith("metawatch")]
     levels = {r.levelno for r in ours if "Failed decoding header part" in r.getMessage()}
     assert levels == {logging.DEBUG}
+
+
+# -- the screen: mails that cannot matter skip mail-parser and BeautifulSoup -------------------
+
+CORPUS = sorted(
+    p
+    for d in (SAMPLES, SAMPLES.parent / "tests")
+    for p in d.glob("**/*.eml")
+    if ".venv" not in p.parts
+)
+
+
+def screened(raw: bytes) -> Mail:
+    return parsing.parse(raw, screen=CLASSIFIER.needs_full_text)
+
+
+def test_the_screen_changes_no_classification_of_any_corpus_mail() -> None:
+    assert len(CORPUS) > 1000
+    for path in CORPUS:
+        raw = path.read_bytes()
+        full, quick = (CLASSIFIER.classify(m, raw) for m in (parsing.parse(raw), screened(raw)))
+        assert (quick.kind, quick.rule, quick.cues) == (full.kind, full.rule, full.cues), path
+
+
+def test_a_plain_notification_is_screened_out() -> None:
+    mail = screened(make_mail("Anna hat ein neues Foto gepostet."))
+    assert mail.screened_out and "neues Foto" in mail.text
+
+
+def test_a_cue_in_the_subject_alone_keeps_the_mail_in() -> None:
+    raw = make_mail("Hallo Anna,\n\ndanke.", subject="Wir haben deinem Widerspruch stattgegeben")
+    assert not screened(raw).screened_out
+
+
+def test_a_mail_the_standard_library_finds_broken_is_read_in_full() -> None:
+    raw = wild("fb-bounce-no-boundaries.eml")  # a multipart without its boundary lines
+    mail = screened(raw)
+    assert not mail.screened_out and mail.error is None and "could not be delivered" in mail.text

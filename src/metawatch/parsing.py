@@ -71,9 +71,10 @@ Screen = Callable[[str], bool]
 def parse(raw: bytes, depth: int = 0, screen: Screen | None = None) -> Mail:
     """Parse one message; a mail that cannot be parsed comes back with ``error`` set.
 
-    ``screen`` gets a rough text of the HTML (tags stripped, hidden parts kept: a superset of
-    what the reader sees); when it says the mail cannot matter, the exact HTML-to-text
-    conversion with BeautifulSoup, the expensive step, is skipped.
+    ``screen`` gets the subject, the text/plain and a rough text of the HTML (tags stripped,
+    hidden parts kept: a superset of what the reader sees); when it says the mail cannot
+    matter, the expensive steps, mail-parser and the exact HTML-to-text conversion with
+    BeautifulSoup, are skipped (see ``_screened_out``).
     """
     digest = hashlib.sha256(raw).hexdigest()
     try:
@@ -96,14 +97,16 @@ def _parse(raw: bytes, digest: str, depth: int, screen: Screen | None = None) ->
     if (parts := mailbytes.mime_parts(raw, MAX_PARTS)) > MAX_PARTS:
         raise ValueError(f"too many MIME parts to parse ({parts} > {MAX_PARTS})")
     repaired = mailbytes.repair(raw)
-    msg, plain, html = _read(repaired.data)
+    quick = _screened_out(repaired.data, screen) if screen else None
+    screened_out = quick is not None
+    links = tuple[Link, ...]()
+    if quick is not None:
+        msg, plain, html_text = quick
+    else:
+        msg, plain, html = _read(repaired.data)
+        html_text, links = html_to_text(html) if html else ("", links)
     if not msg.keys():
         raise ValueError("no mail headers found")
-    html_text, links, screened_out = "", tuple[Link, ...](), False
-    if html:
-        rough = rough_text(html)
-        screened_out = screen is not None and not screen(f"{plain}\n{rough}")
-        html_text, links = (rough, ()) if screened_out else html_to_text(html)
     from_addr = _first(addresses(msg, "From"))
     return Mail(
         sha256=digest,
@@ -127,6 +130,24 @@ def _parse(raw: bytes, digest: str, depth: int, screen: Screen | None = None) ->
         bounce=_bounce(msg, from_addr),
         warnings=repaired.warnings,
     )
+
+
+def _screened_out(raw: bytes, screen: Screen) -> tuple[Message, str, str] | None:
+    """A mail that ``screen`` rules out, read by the standard library: its message, text/plain
+    and the rough text of its HTML. None when the mail may matter, or is broken in any way
+    the standard library notices: then mail-parser reads it, and BeautifulSoup its HTML.
+
+    Most mails of a first scan are notifications that cannot matter; they never pay for
+    mail-parser's extra work (attachments, defect reports), only for the parse they share.
+    """
+    try:
+        msg, plain, html = _read_stdlib(raw)
+    except Exception:  # deliberate: whatever goes wrong here, the thorough reading decides
+        return None
+    if any(part.defects for part in msg.walk()):
+        return None
+    rough = rough_text(html) if html else ""
+    return None if screen(f"{header(msg, 'Subject')}\n{plain}\n{rough}") else (msg, plain, rough)
 
 
 def _read(raw: bytes) -> tuple[Message, str, str]:
