@@ -329,11 +329,14 @@ def main() -> int:
     )
     parser.add_argument("--baseline", metavar="SRC", type=Path,
                         help="also time a first scan by the code in SRC (another checkout's src/)")  # fmt: skip
+    parser.add_argument("--only", metavar="NAMES", default="abc",
+                        help="run only these mailboxes (e.g. 'b'), for a quick look")  # fmt: skip
     args = parser.parse_args()
     # c: ten years of Facebook notifications, 30,000 Meta mails
     boxes = ([Box("a", 4_000, 80, 20), Box("b", 10_000, 500, 60), Box("c", 3_000, 2_000, 40)]
              if args.quick else
              [Box("a", 20_000, 400, 40), Box("b", 100_000, 5_000, 300), Box("c", 50_000, 30_000, 300)])  # fmt: skip
+    boxes = [b for b in boxes if b.name in args.only]
     server = start(location="mdbox")
     work = Path(server.dir) / "bench"
     work.mkdir()

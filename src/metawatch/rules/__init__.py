@@ -109,7 +109,9 @@ def words(folded: str) -> frozenset[str]:
     """The distinct words of a folded text, and their beginnings of one to three letters (marked
     with a leading "<"): phrases whose words or stems are missing are never tried."""
     found = set(_WORD.findall(folded))
-    return frozenset(found.union(*(["<" + w[:n] for w in found] for n in (1, 2, 3))))
+    three = {w[:3] for w in found}
+    two = {w[:2] for w in three}
+    return frozenset(found.union(["<" + w for w in three | two | {w[:1] for w in two}]))
 
 
 @functools.lru_cache(maxsize=4)
@@ -345,9 +347,10 @@ class RuleSet:
         """The packs to read a folded text with, and whether the language is sure: the detected
         language's pack alone when sure, else every pack whose function words occur, best first."""
         hits = [0] * len(self.packs)
-        for word, n in Counter(_WORD.findall(folded[:DETECT_WINDOW])).items():
-            for i in self._detectors.get(word, ()):
-                hits[i] += n
+        counts = Counter(_WORD.findall(folded[:DETECT_WINDOW]))
+        for word in self._detectors.keys() & counts.keys():
+            for i in self._detectors[word]:
+                hits[i] += counts[word]
         scored = sorted(zip(hits, self.packs, strict=True), key=lambda sp: -sp[0])
         best, second = scored[0][0], scored[1][0] if len(scored) > 1 else 0
         if best >= SURE_HITS and second < 0.75 * best:
