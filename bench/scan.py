@@ -166,6 +166,7 @@ class Run:
     rss: int  # bytes, the largest sum over the processes at one moment
     main_rss: int  # bytes, the main process's own peak
     code: int
+    pss: int = 0  # bytes, the largest sum of proportional set sizes (shared pages split)
 
 
 class Tree:
@@ -175,7 +176,7 @@ class Tree:
     PAGE = os.sysconf("SC_PAGE_SIZE")
 
     def __init__(self, pid: int) -> None:
-        self.pid, self.cpu, self.peak = pid, dict[int, float](), 0
+        self.pid, self.cpu, self.peak, self.pss = pid, dict[int, float](), 0, 0
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
         self.thread.start()
@@ -186,11 +187,12 @@ class Tree:
 
     def _watch(self) -> None:
         while not self.done.wait(0.02):
-            rss = 0
+            rss = pss = 0
             for pid, fields in self._members():
                 self.cpu[pid] = (int(fields[11]) + int(fields[12])) / self.TICK
                 rss += int(fields[21]) * self.PAGE
-            self.peak = max(self.peak, rss)
+                pss += _pss(pid)
+            self.peak, self.pss = max(self.peak, rss), max(self.pss, pss)
 
     def _members(self) -> list[tuple[int, list[str]]]:
         """(pid, fields of /proc/PID/stat after the name) of the process and its descendants."""
@@ -209,6 +211,16 @@ class Tree:
         return [(p, stats[p]) for p in tree if p in stats]
 
 
+def _pss(pid: int) -> int:
+    """A process's proportional set size: its private pages, and its share of shared ones."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return next((int(ln.split()[1]) * 1024 for ln in rollup.splitlines()
+                 if ln.startswith("Pss:")), 0)  # fmt: skip
+
+
 def run_metawatch(args: list[str], env: dict[str, str]) -> Run:
     """One metawatch process as a user starts it, with its workers."""
     exe = shutil.which("metawatch", path=str(Path(sys.executable).parent)) or "metawatch"
@@ -225,7 +237,7 @@ def run_metawatch(args: list[str], env: dict[str, str]) -> Run:
     workers = sum(c for pid, c in tree.cpu.items() if pid != proc.pid)
     main_rss = usage.ru_maxrss * 1024
     return Run(elapsed, usage.ru_utime + usage.ru_stime + workers, max(tree.peak, main_rss),
-               main_rss, os.waitstatus_to_exitcode(status))  # fmt: skip
+               main_rss, os.waitstatus_to_exitcode(status), tree.pss)  # fmt: skip
 
 
 def bench_box(
@@ -266,7 +278,7 @@ def bench_box(
         rate = f"{n / run.wall:,.0f}" if n else "-"
         extra = f"+{run.wall - version.wall:.2f} s over --version" if n == 0 else ""
         rows.append([box.name, label, f"{run.wall:.2f} s", f"{run.cpu:.1f} s", rate,
-                     f"{run.rss / 2**20:.0f} MB ({run.main_rss / 2**20:.0f} MB)", ratio, speedup,
+                     f"{run.rss / 2**20:.0f} / {run.pss / 2**20:.0f} MB ({run.main_rss / 2**20:.0f} MB)", ratio, speedup,
                      extra or ("ok" if run.code == 0 else f"exit {run.code}")])  # fmt: skip
     rows.append([box.name, "floor (imapclient + mail-parser)", f"{floor_t:.2f} s", f"{floor_cpu:.1f} s",
                  f"{matches / floor_t:,.0f}", "-", "1.00", f"{naive_t / floor_t:.1f}",
@@ -281,7 +293,7 @@ def bench_box(
         name = baseline.parent.name if baseline.name == "src" else str(baseline)
         rows.insert(1, [box.name, f"first scan, code of {name}", f"{run.wall:.2f} s",
                         f"{run.cpu:.1f} s", f"{matches / run.wall:,.0f}",
-                        f"{run.rss / 2**20:.0f} MB ({run.main_rss / 2**20:.0f} MB)",
+                        f"{run.rss / 2**20:.0f} / {run.pss / 2**20:.0f} MB ({run.main_rss / 2**20:.0f} MB)",
                         f"{run.wall / floor_t:.2f}", f"{naive_t / run.wall:.1f}", note])  # fmt: skip
     return rows
 
@@ -298,7 +310,7 @@ def compare(server: Dovecot, user: str, box: Box, env: dict[str, str], baseline:
     return run, (floor_before + after_t) / 2, note if run.code == 0 else f"exit {run.code}"
 
 
-HEADERS = ["mailbox", "run", "wall", "CPU", "Meta mails/s", "peak RSS (main)", "×floor",
+HEADERS = ["mailbox", "run", "wall", "CPU", "Meta mails/s", "peak RSS / PSS (main)", "×floor",
            "naive/this", "note"]  # fmt: skip
 
 

@@ -101,10 +101,11 @@ def _parse(raw: bytes, digest: str, depth: int, screen: Screen | None = None) ->
     screened_out = quick is not None
     links = tuple[Link, ...]()
     if quick is not None:
-        msg, plain, html_text = quick
+        msg, text = quick
     else:
         msg, plain, html = _read(repaired.data)
         html_text, links = html_to_text(html) if html else ("", links)
+        text = _body_text(plain, html_text)
     if not msg.keys():
         raise ValueError("no mail headers found")
     from_addr = _first(addresses(msg, "From"))
@@ -123,7 +124,7 @@ def _parse(raw: bytes, digest: str, depth: int, screen: Screen | None = None) ->
         date=_date(header(msg, "Date")),
         auth_results=tuple(header_all(msg, "Authentication-Results")),
         headers=header_fields(msg),
-        text=_body_text(plain, html_text),
+        text=text,
         links=links,
         attached=_attached(msg, depth),
         screened_out=screened_out,
@@ -132,10 +133,15 @@ def _parse(raw: bytes, digest: str, depth: int, screen: Screen | None = None) ->
     )
 
 
-def _screened_out(raw: bytes, screen: Screen) -> tuple[Message, str, str] | None:
-    """A mail that ``screen`` rules out, read by the standard library: its message, text/plain
-    and the rough text of its HTML. None when the mail may matter, or is broken in any way
-    the standard library notices: then mail-parser reads it, and BeautifulSoup its HTML.
+def _screened_out(raw: bytes, screen: Screen) -> tuple[Message, str] | None:
+    """A mail that ``screen`` rules out, read by the standard library: its message and its
+    text (from the rough text of its HTML, or its text/plain). None when the mail may matter,
+    or is broken in any way the standard library notices: then mail-parser reads it, and
+    BeautifulSoup its HTML.
+
+    The screen reads first the subject and text exactly as the classifier will (it folds
+    them once for both: see ``rules.fold``), then the other part, which the exact HTML text
+    may have made the text.
 
     Most mails of a first scan are notifications that cannot matter; they never pay for
     mail-parser's extra work (attachments, defect reports), only for the parse they share.
@@ -146,8 +152,11 @@ def _screened_out(raw: bytes, screen: Screen) -> tuple[Message, str, str] | None
         return None
     if any(part.defects for part in msg.walk()):
         return None
-    rough = rough_text(html) if html else ""
-    return None if screen(f"{header(msg, 'Subject')}\n{plain}\n{rough}") else (msg, plain, rough)
+    read, other = _chosen(plain, rough_text(html) if html else "")
+    text = clean_text(read)[:MAX_TEXT]
+    if screen(f"{clean_text(header(msg, 'Subject'))}\n{text}") or screen(clean_text(other)):
+        return None
+    return msg, text
 
 
 def _read(raw: bytes) -> tuple[Message, str, str]:
@@ -280,9 +289,15 @@ def _attached(msg: Message, depth: int) -> tuple[Mail, ...]:
 
 
 def _body_text(plain: str, html_text: str) -> str:
-    """Prefer the HTML's text (what the user saw); fall back to text/plain."""
-    text = html_text if len(html_text.strip()) >= len(plain.strip()) // 2 else plain
-    return clean_text(text)[:MAX_TEXT]
+    return clean_text(_chosen(plain, html_text)[0])[:MAX_TEXT]
+
+
+def _chosen(plain: str, html_text: str) -> tuple[str, str]:
+    """The text to read and the other: the HTML's (what the user saw), unless it is far
+    shorter than the text/plain."""
+    if len(html_text.strip()) >= len(plain.strip()) // 2:
+        return html_text, plain
+    return plain, html_text
 
 
 def clean_text(text: str) -> str:

@@ -76,8 +76,11 @@ _BRACES = re.compile(r"\{([^{}0-9,][^{}]*)\}")  # {a b|c d}: a choice of word se
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
+@functools.lru_cache(maxsize=8)
 def fold(text: str) -> str:
-    """Lower-case, accent-free, typography-free form of a text, for matching only."""
+    """Lower-case, accent-free, typography-free form of a text, for matching only.
+
+    The last few are kept: the screen and the classifier fold the same text of a mail."""
     text = text.casefold()
     if not text.isascii():  # only its few distinct non-ASCII characters need work
         text = text.replace("`", "'")
@@ -108,10 +111,16 @@ def _is_word(ch: str) -> bool:
 def words(folded: str) -> frozenset[str]:
     """The distinct words of a folded text, and their beginnings of one to three letters (marked
     with a leading "<"): phrases whose words or stems are missing are never tried."""
-    found = set(_WORD.findall(folded))
+    found = _counts(folded).keys()
     three = {w[:3] for w in found}
     two = {w[:2] for w in three}
-    return frozenset(found.union(["<" + w for w in three | two | {w[:1] for w in two}]))
+    return frozenset(found | {"<" + w for w in three | two | {w[:1] for w in two}})
+
+
+@functools.lru_cache(maxsize=8)
+def _counts(folded: str) -> Counter[str]:
+    """How often each word occurs in a folded text (kept for words and detect)."""
+    return Counter(_WORD.findall(folded))
 
 
 @functools.lru_cache(maxsize=4)
@@ -347,7 +356,7 @@ class RuleSet:
         """The packs to read a folded text with, and whether the language is sure: the detected
         language's pack alone when sure, else every pack whose function words occur, best first."""
         hits = [0] * len(self.packs)
-        counts = Counter(_WORD.findall(folded[:DETECT_WINDOW]))
+        counts = _counts(folded[:DETECT_WINDOW])
         for word in self._detectors.keys() & counts.keys():
             for i in self._detectors[word]:
                 hits[i] += counts[word]
