@@ -11,10 +11,11 @@ It starts its own Dovecot (mdbox storage), seeds three deterministic mailboxes, 
    for the first scan, a rescan with nothing new, and a rescan after 50 new mails arrived.
 
 The machine may be shared: the first scan is bracketed by two runs of the floor, back to back, and
-its ratio is taken against their mean. CPU is the user + system time of every process of a run
-(metawatch's worker processes included); peak RSS is the largest sum of the resident memory of
-those processes at one moment (sampled every 20 ms), and in brackets the peak of the main process
-alone.
+its ratio is taken against their mean (after one more run of the floor that warms Dovecot's caches
+and is not counted). CPU is the user + system time of every process of a run (metawatch's worker
+processes included). Memory is sampled every 20 ms: the largest sum of the resident memory (RSS) of
+those processes at one moment, the largest sum of their proportional set sizes (PSS: a page shared
+by n processes counts 1/n in each), and in brackets the peak RSS of the main process alone.
 """
 
 from __future__ import annotations
@@ -257,6 +258,7 @@ def bench_box(
     env = {**os.environ, "BENCH_PW": "secret-pw", "METAWATCH_CONFIG": str(cfg),
            "METAWATCH_DB": str(work / f"{box.name}.db"), "XDG_DATA_HOME": str(work)}  # fmt: skip
     version = min((run_metawatch(["--version"], env) for _ in range(3)), key=lambda r: r.wall)
+    floor(server, user)  # a first reading warms Dovecot's caches: it would favour what comes after
     before = floor(server, user)
     first = run_metawatch(["scan", "-q"], env)
     after_t, matches, after_cpu = floor(server, user)  # back to back: under the same load

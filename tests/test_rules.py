@@ -9,13 +9,21 @@ from pathlib import Path
 import pytest
 
 from metawatch.errors import RulesError
-from metawatch.rules import Phrase, build_ruleset, fold, load_rules, phrase_to_regex
+from metawatch.rules import (
+    ClausePhrase,
+    Phrase,
+    Required,
+    build_ruleset,
+    fold,
+    load_rules,
+    phrase_to_regex,
+)
 
 ASSETS = Path(__file__).parent / "assets" / "rules"
 
 
 def _matches(phrase: str, text: str) -> bool:
-    return Phrase((), re.compile(phrase_to_regex(phrase))).search(fold(text)) is not None
+    return Phrase(Required(), phrase_to_regex(phrase)).search(fold(text)) is not None
 
 
 @pytest.mark.parametrize(
@@ -86,6 +94,24 @@ def test_invalid_rule_packs_are_refused_with_a_clear_message(asset: str, message
     for name, content in patch.items():
         data[name] = {**data.get(name, {}), **content}
     with pytest.raises(RulesError, match=re.escape(message)):
+        build_ruleset(data)
+
+
+def test_every_packaged_phrase_compiles() -> None:
+    """Phrases are compiled when first tried: here every one of them is."""
+    rules = load_rules()
+    groups = [g for p in rules.packs for g in p.groups] + list(rules.common)
+    phrases = [p for g in groups for p in g.phrases]
+    terms = [t for p in phrases if isinstance(p, ClausePhrase) for t in (*p.terms, *p.excluded)]
+    singles = [p for p in phrases if isinstance(p, Phrase)] + terms
+    assert len(singles) > 3000
+    assert all(isinstance(p.regex, re.Pattern) for p in singles)
+
+
+def test_a_misplaced_question_mark_is_refused_when_the_pack_loads() -> None:
+    data = _packaged()
+    data["en"] = {**data["en"], "text": {**data["en"]["text"], "topic": ["?colour"]}}
+    with pytest.raises(RulesError, match="en.toml: group 'topic': '\\?' must follow"):
         build_ruleset(data)
 
 

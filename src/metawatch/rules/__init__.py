@@ -151,11 +151,13 @@ def _token(token: str) -> str:
 
 
 def _word(word: str) -> str:
-    parts = []
+    parts: list[str] = []
     for ch in word:
         if ch == "*":
             parts.append(r"\w*")
         elif ch == "?":
+            if not parts or parts[-1] == "?":
+                raise re.error(f"'?' must follow a letter or '*' in {word!r}")
             parts.append("?")
         elif ch.isalnum():
             parts.append(re.escape(ch))
@@ -181,11 +183,21 @@ class Required:
 
 @dataclass(frozen=True)
 class Phrase:
-    """One compiled phrase, and the words it cannot match without."""
+    """One phrase as a regular expression, and the words it cannot match without.
+
+    The expression is compiled when first tried: thanks to ``required``, most of the
+    thousands of phrases of 27 languages are never tried in a scan (compiling them all would
+    cost most of a second in every process).
+    """
 
     required: Required
-    regex: re.Pattern[str]
+    pattern: str
     needles: tuple[str, ...] = ()  # literal parts of a raw regex, which every match contains
+
+    @functools.cached_property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled expression."""
+        return re.compile(self.pattern, re.M)
 
     def search(self, text: str) -> str | None:
         """The first match that starts at a word boundary (checked here, so that the regex can
@@ -251,7 +263,7 @@ class CueGroup:
     def regex(self) -> re.Pattern[str]:
         """All phrases as one pattern (for helpers that need match groups)."""
         return re.compile(
-            "|".join(f"(?:{p.regex.pattern})" for p in self.phrases if isinstance(p, Phrase))
+            "|".join(f"(?:{p.pattern})" for p in self.phrases if isinstance(p, Phrase))
             or r"(?!x)x",
             re.M,
         )
@@ -485,8 +497,12 @@ def _compile(name: str, group: str, phrases: list[str]) -> tuple[Phrase | Clause
 
 
 def _phrase(phrase: str) -> Phrase:
+    """A phrase; a raw regex is compiled now (an error is the rule pack's), and a phrase of
+    words when first tried (``_word`` makes only valid expressions)."""
+    if not phrase.startswith("re:"):
+        return Phrase(_required(phrase), phrase_to_regex(phrase))
     regex = re.compile(phrase_to_regex(phrase), re.M)
-    return Phrase(_required(phrase), regex, _needles(regex) if phrase.startswith("re:") else ())
+    return Phrase(Required(), regex.pattern, _needles(regex))
 
 
 def _clause(spec: str) -> ClausePhrase:
