@@ -224,7 +224,7 @@ def _start_worker(state: bytes, lifeline: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the scanning process stops us
     threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
     _classifier = pickle.loads(state)
-    _classifier.rules  # noqa: B018  (compile the rule packs before the first mail arrives)
+    _classifier.rules  # noqa: B018  (the fork server's rule packs, before the first mail arrives)
 
 
 def _exit_with_parent(lifeline: Any) -> None:
