@@ -203,8 +203,8 @@ class Analyser:
 
 
 def _without_caches(classifier: Classifier) -> Classifier:
-    """A copy without its lazily computed values (the compiled rule packs): a worker gets them
-    from its fork server, which compiled them once, instead of compiling them again itself."""
+    """A copy without its lazily computed values (the rule packs): a worker gets them from its
+    fork server, which loaded them once, instead of loading them again itself."""
     lazy = [
         k for k, v in vars(type(classifier)).items() if isinstance(v, functools.cached_property)
     ]

@@ -350,16 +350,6 @@ class RuleSet:
     senders: dict[str, Any]
     waves: tuple[Wave, ...] = ()
 
-    def compile_all(self) -> None:
-        """Compile every phrase now, not when first tried (a fork server does, once for all
-        the workers it starts)."""
-        groups = [*self.common, *(g for p in self.packs for g in p.groups)]
-        for phrase in (p for g in groups for p in g.phrases):
-            for single in (
-                (*phrase.terms, *phrase.excluded) if isinstance(phrase, ClausePhrase) else (phrase,)
-            ):
-                single.regex  # noqa: B018  (a cached property)
-
     def pack(self, language: str) -> LanguagePack:
         """The pack for a language code."""
         return next(p for p in self.packs if p.language == language)
