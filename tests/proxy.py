@@ -48,8 +48,12 @@ class _Proxy:
             except OSError:  # the server is down: the client sees the connection close
                 client.close()
                 continue
-            threading.Thread(target=self._pipe, args=(backend, client, down), daemon=True).start()
+            threading.Thread(target=self._down, args=(backend, client, down), daemon=True).start()
             threading.Thread(target=self._pipe, args=(client, backend, up), daemon=True).start()
+
+    def _down(self, src: socket.socket, dst: socket.socket, passing: Filter) -> None:
+        """From the server to the client."""
+        self._pipe(src, dst, passing)
 
     @staticmethod
     def _pipe(src: socket.socket, dst: socket.socket, passing: Filter) -> None:
@@ -60,10 +64,7 @@ class _Proxy:
                     dst.sendall(out)
                 if not more:
                     break
-        for s in (src, dst):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
+        _shut(src, dst)
 
     def close(self) -> None:
         self._stop.set()
@@ -144,33 +145,16 @@ class HoldingProxy(_Proxy):
         return down, up
 
 
-class TricklingProxy:
+class TricklingProxy(_Proxy):
     """Forwards to a backend; past the first ``after`` bytes, the backend's answer reaches the
     client one byte per ``interval`` seconds: every read is answered in time, nothing finishes."""
 
     def __init__(self, backend_port: int, after: int, interval: float = 0.5) -> None:
-        self.port = free_port()
-        self.backend_port = backend_port
         self.after = after
         self.interval = interval
-        self._server = socket.create_server(("127.0.0.1", self.port))
-        self._server.settimeout(0.2)  # accept() wakes up to notice close()
-        self._stop = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__(backend_port)
 
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _ = self._server.accept()
-            except OSError:
-                continue
-            backend = socket.create_connection(("127.0.0.1", self.backend_port))
-            threading.Thread(target=self._trickle, args=(backend, client), daemon=True).start()
-            threading.Thread(
-                target=_Proxy._pipe, args=(client, backend, _whole), daemon=True
-            ).start()
-
-    def _trickle(self, src: socket.socket, dst: socket.socket) -> None:
+    def _down(self, src: socket.socket, dst: socket.socket, passing: Filter) -> None:
         sent = 0
         with contextlib.suppress(OSError):
             while not self._stop.is_set() and (data := src.recv(16384)):
@@ -179,11 +163,11 @@ class TricklingProxy:
                     sent += 1
                     if sent > self.after:
                         self._stop.wait(self.interval)
-        for s in (src, dst):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
+        _shut(src, dst)
 
-    def close(self) -> None:
-        self._stop.set()
-        self._server.close()
+
+def _shut(*sockets: socket.socket) -> None:
+    for s in sockets:
+        with contextlib.suppress(OSError):
+            s.shutdown(socket.SHUT_RDWR)
+        s.close()
