@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 import types
 import typing
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from metawatch.errors import ConfigError
+from metawatch.models import Deadline
 
 _T = typing.TypeVar("_T")
 TLS_MODES = ("implicit", "starttls", "plain")
@@ -383,6 +385,19 @@ def mailbox_from_url(url: str, trusted: tuple[str, ...] = ()) -> MailboxConfig:
     _check_mailbox(mailbox, url.split("?")[0])
     _check_provider(mailbox, trusted, url.split("?")[0])
     return mailbox
+
+
+def database_url(value: str) -> str:
+    """A SQLAlchemy URL from a ``--db`` value: a URL as is, a path as a SQLite file."""
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def scan_deadline(settings: Settings) -> Deadline:
+    """The moment the scan that starts now gives up what is left."""
+    seconds = duration(settings.scan_deadline).total_seconds()
+    return Deadline(time.monotonic() + seconds, f"scan_deadline = {settings.scan_deadline}")
 
 
 def safe_url(url: str) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from metawatch import accounts as acc
 from metawatch import status
 from metawatch.classify import Classifier
-from metawatch.config import AccountConfig, MailboxConfig, Settings, duration, mailbox_from_url
+from metawatch.config import AccountConfig, MailboxConfig, Settings, mailbox_from_url
 from metawatch.credentials import Prompt
 from metawatch.errors import DeadlineExceeded, LockedError, MetawatchError, SourceError
 from metawatch.models import (
@@ -303,12 +303,6 @@ def imap_source(mailbox: MailboxConfig, store: Store | None, prompt: Prompt | No
     cursors = store.cursors(mailbox.name) if store else {}
     return ImapSource(mailbox, lambda: resolve(mailbox, prompt), domains, cursors,
                       scan_deadline=deadline)  # fmt: skip
-
-
-def scan_deadline(settings: Settings) -> Deadline:
-    """The moment the scan that starts now gives up what is left."""
-    seconds = duration(settings.scan_deadline).total_seconds()
-    return Deadline(time.monotonic() + seconds, f"scan_deadline = {settings.scan_deadline}")
 
 
 def report(store: Store, policy: status.Policy | None = None) -> list[AccountStatus]:

@@ -79,11 +79,16 @@ def _primary(s: AccountStatus, name: str, now: datetime, grace: timedelta, waves
         body = (f"A confirmation arrived on {day}, but its sender could not be verified. Check it "
                 f"(metawatch explain {ref}) before you rely on it.")  # fmt: skip
         return "needs_review", ref, f"{name}: confirmation needs review", body
-    if s.state is State.PENDING and ev and now - ev.date > grace:
+    if (due := stale_from(s, grace)) and now > due:
         body = (f"A verification code of the objection arrived on {day}, and no decision since: the "
                 "objection was probably not completed. Object again.")  # fmt: skip
         return "pending_stale", ref, f"{name}: objection not completed", body
     return None
+
+
+def stale_from(s: AccountStatus, grace: timedelta) -> datetime | None:
+    """When a pending objection counts as not completed: ``grace`` after its verification code."""
+    return s.evidence.date + grace if s.state is State.PENDING and s.evidence else None
 
 
 def for_mailbox_failures(failures: Iterable[tuple[str, str]]) -> list[Condition]:

@@ -32,7 +32,12 @@ def plan(
         record = key.get((c.subject, c.condition))
         if record is None:
             result.open.append(c)
-        elif now - record.last_sent >= remind_every:
+        elif now >= reminder_due(record, remind_every):
             result.remind.append(record)
     result.resolve.extend(a for k, a in key.items() if k not in holding)
     return result
+
+
+def reminder_due(a: AlertRecord, remind_every: timedelta) -> datetime:
+    """When an open alert is sent again if its condition still holds."""
+    return a.last_sent + remind_every

@@ -55,7 +55,7 @@ class Context:
 
     def url(self) -> str:
         """The database URL: --db, $METAWATCH_DB, the config's ``database``, or the default file."""
-        from metawatch.store import database_url
+        from metawatch.config import database_url
 
         return database_url(self.db or self.settings().database or default_db())
 

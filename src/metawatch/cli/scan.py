@@ -45,9 +45,8 @@ def scan(
     Prints a summary when there is something new, and an alert when an account enters an
     alertable state (to the [alerts] channels when configured); otherwise nothing.
     """
-    from metawatch import health, pipeline
-    from metawatch.cli.report import refresh_report
-    from metawatch.report.terminal import scan_progress
+    from metawatch import health, settled
+    from metawatch.config import scan_deadline
 
     obj.verify_dkim = verify_dkim
     settings = _only(obj.settings(), mailbox_names, sources)
@@ -55,8 +54,17 @@ def scan(
     if not sources and not settings.mailboxes:
         raise UsageError("nothing to scan: give a SOURCE, or configure a [[mailbox]] "
                          "(see `metawatch config init`)")  # fmt: skip
+    deadline = scan_deadline(settings)
+    if not (sources or dry_run) and settled.nothing_new(
+        obj.url(), obj.settings(), settings.mailboxes, now(), deadline, jobs
+    ):
+        health.ping(settings.health.ping_url)
+        return 0
+    from metawatch import pipeline
+    from metawatch.cli.report import refresh_report
+    from metawatch.report.terminal import scan_progress
+
     classifier = obj.classifier(provider)
-    deadline = pipeline.scan_deadline(settings)
     if dry_run:
         with scan_progress(quiet) as progress:
             opened = pipeline.open_sources(
@@ -82,7 +90,7 @@ def scan(
         if not quiet and (summary.new or summary.discovered):
             _print_summary(summary, dry_run=False)
         with store.alerts_lock():
-            _alert(obj, store, summary, settings.mailboxes)
+            _alert(obj, store, summary, settings.mailboxes, settle=not sources)
         if settings.report_html:  # a failed report is a failed scan, for cron and the ping
             summary.failed += refresh_report(obj, settings.report_html)
         failure = "; ".join(str(e) for _, e in summary.failed)
@@ -107,10 +115,11 @@ def _scan_code(summary: Any) -> int:
     return max((int(e.exit_code) for _, e in summary.failed), default=0)
 
 
-def _alert(obj: Context, store: Any, summary: Any, scanned: Any) -> None:
+def _alert(obj: Context, store: Any, summary: Any, scanned: Any, settle: bool) -> None:
     """Evaluate every account after the scan and send what deserves an alert (a login failure
-    is resolved only by a scan of its mailbox)."""
-    from metawatch import pipeline
+    is resolved only by a scan of its mailbox); then, when asked, ``settle``: record how long
+    a scan that finds nothing new has nothing to do (see ``metawatch.settled``)."""
+    from metawatch import pipeline, settled
     from metawatch.alerts import conditions, dispatch
     from metawatch.alerts.channels import from_urls
     from metawatch.errors import AuthError
@@ -126,7 +135,9 @@ def _alert(obj: Context, store: Any, summary: Any, scanned: Any) -> None:
     resolved.update({f"mailbox:{m.name}": f"mailbox {m.name} works again" for m in scanned
                      if m.name not in dict(auth_failures)})  # fmt: skip
     channels = from_urls(settings.alerts.urls, click.echo)
-    dispatch.run(store, current, channels, when, settings.alerts.remind_interval, resolved)
+    sent = dispatch.run(store, current, channels, when, settings.alerts.remind_interval, resolved)
+    if settle and not (summary.failed or sent.failed):
+        settled.record(store, settings, statuses, when)
 
 
 def _print_summary(summary: Any, dry_run: bool) -> None:

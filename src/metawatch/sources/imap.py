@@ -8,6 +8,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -126,6 +127,17 @@ class ImapSource:
         """Connect, secure and log in; errors become our own exceptions."""
         return _Session(self, guard)
 
+    @contextmanager
+    def _session(self) -> Iterator[Any]:
+        """A logged-in client for one operation under its watchdog; IMAP errors become ours."""
+        with self._watchdog() as guard:
+            try:
+                with self.connect(guard) as client:
+                    yield client
+            except RETRYABLE + _imap_errors() as e:
+                guard.check()
+                raise _translate(e, self.config) from e
+
     def _watchdog(self) -> Watchdog:
         """A watchdog over one operation: the mailbox's deadline from now, or the scan's if sooner."""
         c = self.config
@@ -167,28 +179,23 @@ class ImapSource:
 
     def inspect(self) -> MailboxReport:
         """Connect and look around, read-only: TLS, capabilities, folders, Meta mail counts."""
-        with self._watchdog() as guard:
-            try:
-                with self.connect(guard) as client:
-                    sock = client.socket()
-                    tls = (
-                        f"{sock.version()} {(sock.cipher() or ('?',))[0]}"
-                        if isinstance(sock, ssl.SSLSocket)
-                        else "none"
-                    )
-                    caps = tuple(sorted(c.decode() for c in client.capabilities()))
-                    folders = tuple(self.folder_list(client))
-                    counts: dict[str, int] = {}
-                    samples: list[bytes] = []
-                    for f in folders:
-                        if f.scanned:
-                            client.select_folder(f.name, readonly=True)
-                            uids = sorted(client.search(self._criteria))
-                            counts[f.name] = len(uids)
-                            samples += _headers(client, uids[-AUTH_SAMPLES:][::-1])
-            except RETRYABLE + _imap_errors() as e:
-                guard.check()
-                raise _translate(e, self.config) from e
+        with self._session() as client:
+            sock = client.socket()
+            tls = (
+                f"{sock.version()} {(sock.cipher() or ('?',))[0]}"
+                if isinstance(sock, ssl.SSLSocket)
+                else "none"
+            )
+            caps = tuple(sorted(c.decode() for c in client.capabilities()))
+            folders = tuple(self.folder_list(client))
+            counts: dict[str, int] = {}
+            samples: list[bytes] = []
+            for f in folders:
+                if f.scanned:
+                    client.select_folder(f.name, readonly=True)
+                    uids = sorted(client.search(self._criteria))
+                    counts[f.name] = len(uids)
+                    samples += _headers(client, uids[-AUTH_SAMPLES:][::-1])
         return MailboxReport(tls, caps, folders, counts, tuple(samples))
 
     def refetch(self, keys: Sequence[str]) -> Iterator[Refetched]:
@@ -202,24 +209,17 @@ class ImapSource:
             folder, validity_text, uid_text = key.removeprefix(f"imap:{self.name}/").rsplit("/", 2)
             wanted.setdefault((folder, int(validity_text)), {})[int(uid_text)] = key
         size = self.config.batch_size
-        with self._watchdog() as guard:
-            try:
-                with self.connect(guard) as client:
-                    for (folder, validity), uids in wanted.items():
-                        if not client.folder_exists(folder):
-                            continue
-                        info = client.select_folder(folder, readonly=True)
-                        if int(info[b"UIDVALIDITY"]) != validity:
-                            yield Refetched((), tuple(uids.values()))
-                            continue
-                        ordered = sorted(uids)
-                        for i in range(0, len(ordered), size):
-                            yield Refetched(
-                                self._fetch(client, folder, validity, ordered[i : i + size])
-                            )
-            except RETRYABLE + _imap_errors() as e:
-                guard.check()
-                raise _translate(e, self.config) from e
+        with self._session() as client:
+            for (folder, validity), uids in wanted.items():
+                if not client.folder_exists(folder):
+                    continue
+                info = client.select_folder(folder, readonly=True)
+                if int(info[b"UIDVALIDITY"]) != validity:
+                    yield Refetched((), tuple(uids.values()))
+                    continue
+                ordered = sorted(uids)
+                for i in range(0, len(ordered), size):
+                    yield Refetched(self._fetch(client, folder, validity, ordered[i : i + size]))
 
     # -- folders ---------------------------------------------------------------------------
 
@@ -250,12 +250,25 @@ class ImapSource:
         """The names of the folders a scan reads."""
         return [f.name for f in self.folder_list(client) if f.scanned]
 
-    def _folder(self, client: Any, folder: str) -> Iterator[Batch]:
+    def unchanged(self) -> bool:
+        """Whether every folder a scan reads is as its cursor left it (LIST and STATUS only)."""
+        with self._session() as client:
+            return all(self._read_up_to(f, *self._status(client, f)) for f in self.folders(client))
+
+    def _status(self, client: Any, folder: str) -> tuple[int, int]:
         status = client.folder_status(folder, [b"UIDVALIDITY", b"UIDNEXT"])
-        validity, uidnext = int(status[b"UIDVALIDITY"]), int(status[b"UIDNEXT"])
+        return int(status[b"UIDVALIDITY"]), int(status[b"UIDNEXT"])
+
+    def _read_up_to(self, folder: str, validity: int, uidnext: int) -> bool:
+        """Whether the folder's cursor is at ``uidnext`` under this UIDVALIDITY."""
         cur = self.cursors.get(folder)
-        if cur and cur.uidvalidity == validity and cur.uidnext == uidnext:
+        return cur is not None and (cur.uidvalidity, cur.uidnext) == (validity, uidnext)
+
+    def _folder(self, client: Any, folder: str) -> Iterator[Batch]:
+        validity, uidnext = self._status(client, folder)
+        if self._read_up_to(folder, validity, uidnext):
             return  # nothing arrived since the last scan: not even SELECT
+        cur = self.cursors.get(folder)
         last = cur.last_uid if cur and cur.uidvalidity == validity else 0
         if cur and cur.uidvalidity != validity:
             log.info("mailbox %s folder %s: UIDVALIDITY changed, rescanning", self.name, folder)

@@ -6,9 +6,10 @@ the shared ``Database`` (engine, transactions, locks); ``Store`` is all of them 
 
 from __future__ import annotations
 
+from metawatch.config import database_url
 from metawatch.store.accounts import AccountStore
 from metawatch.store.alerts import AlertStore
-from metawatch.store.engine import Database, database_url
+from metawatch.store.engine import Database
 from metawatch.store.messages import MessageStore, NewMessage
 from metawatch.store.schema import SchemaStore
 

@@ -15,15 +15,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from metawatch.config import safe_url
 from metawatch.errors import ConfigError, LockedError, StoreError, StoreUnavailable
 from metawatch.lock import scan_lock
+from metawatch.settled import KEY as SETTLED
 
 LOCK_CLASS = 0x6D77  # "mw": the first key of every PostgreSQL advisory lock metawatch takes
-
-
-def database_url(value: str) -> str:
-    """A SQLAlchemy URL from a ``--db`` value: a URL as is, a path as a SQLite file."""
-    if "://" in value:
-        return value
-    return f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
 class Database:
@@ -61,17 +55,21 @@ class Database:
         self.engine.dispose()
 
     @contextmanager
-    def _write(self, serial: bool = False) -> Iterator[Connection]:
+    def _write(self, serial: bool = False, settling: bool = False) -> Iterator[Connection]:
         """One transaction; database errors become StoreError (disk full, read-only file).
 
         ``serial`` makes it the only serial writer until it ends, on any number of hosts, for
         checks that must not race with their insert (creating tables, discovering an account).
+        Every write but the one ``settling`` deletes what the last scan settled (see
+        ``metawatch.settled``): whatever it changed, the next scan evaluates everything again.
         """
         try:
             with self.engine.begin() as conn:
                 if serial:
                     _serialize(conn)
                 yield conn
+                if not settling:
+                    conn.execute(text("DELETE FROM metawatch_meta WHERE key = :k"), {"k": SETTLED})
         except exc.SQLAlchemyError as e:
             raise self._error("cannot write to the database", e) from e
 

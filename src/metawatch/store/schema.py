@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 from metawatch.config import safe_url
 from metawatch.errors import StoreError
+from metawatch.settled import KEY as SETTLED
 from metawatch.store import migrations
 from metawatch.store.engine import Database
 from metawatch.store.tables import MetaRow
@@ -36,6 +37,13 @@ class SchemaStore(Database):
                              f"v{migrations.SCHEMA_VERSION}: run `metawatch db upgrade`")  # fmt: skip
         with self._write(serial=True) as conn:
             return migrations.upgrade(conn)
+
+    def settle(self, record: str) -> None:
+        """Keep what a full scan settled until the next write (see ``metawatch.settled``)."""
+        key = {"k": SETTLED, "v": record}
+        with self._write(settling=True) as conn:
+            conn.execute(text("DELETE FROM metawatch_meta WHERE key = :k"), key)
+            conn.execute(text("INSERT INTO metawatch_meta (key, value) VALUES (:k, :v)"), key)
 
     def copy_to(self, target: Database) -> dict[str, int]:
         """Copy every row, ids kept, into the empty ``target`` in one transaction; rows per table."""
