@@ -178,6 +178,7 @@ class Tree:
 
     def __init__(self, pid: int) -> None:
         self.pid, self.cpu, self.peak, self.pss = pid, dict[int, float](), 0, 0
+        self.main_rss = 0  # the main process's own peak (VmHWM), as last seen alive
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
         self.thread.start()
@@ -194,6 +195,7 @@ class Tree:
                 rss += int(fields[21]) * self.PAGE
                 pss += _pss(pid)
             self.peak, self.pss = max(self.peak, rss), max(self.pss, pss)
+            self.main_rss = max(self.main_rss, _hwm(self.pid))
 
     def _members(self) -> list[tuple[int, list[str]]]:
         """(pid, fields of /proc/PID/stat after the name) of the process and its descendants."""
@@ -210,6 +212,19 @@ class Tree:
             more = {p for p, fields in stats.items() if int(fields[1]) in tree} - tree
             tree, grew = tree | more, bool(more)
         return [(p, stats[p]) for p in tree if p in stats]
+
+
+def _hwm(pid: int) -> int:
+    """A process's peak resident memory so far. (``ru_maxrss`` would also count the memory of
+    the benchmark itself, which the child had between its fork and its exec.)"""
+    try:
+        if b"metawatch" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return 0  # not exec'd yet: still the benchmark's copy
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), "VmHWM: 0 kB")
+    return int(line.split()[1]) * 1024
 
 
 def _pss(pid: int) -> int:
@@ -238,7 +253,7 @@ def run_metawatch(args: list[str], env: dict[str, str]) -> Run:
     if status:
         sys.stderr.write(proc.stderr.read().decode() if proc.stderr else "")
     workers = sum(c for pid, c in tree.cpu.items() if pid != proc.pid)
-    main_rss = usage.ru_maxrss * 1024
+    main_rss = tree.main_rss
     return Run(elapsed, usage.ru_utime + usage.ru_stime + workers, max(tree.peak, main_rss),
                main_rss, os.waitstatus_to_exitcode(status), tree.pss)  # fmt: skip
 
