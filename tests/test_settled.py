@@ -33,13 +33,13 @@ def user(dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def config(tmp_path: Path, dovecot: Dovecot, user: str) -> Callable[..., Path]:
-    """Write the config file: one mailbox, and ``extra`` (top-level keys, [alerts])."""
+    """Write the config file: one mailbox, top-level keys, [alerts], and the mailbox's secret."""
 
-    def write(top: str = "", alerts: str = "") -> Path:
+    def write(top: str = "", alerts: str = "", secret: str = 'password_env = "MW_PW"') -> Path:
         path = tmp_path / "config.toml"
         path.write_text(f'{top}\n[[mailbox]]\nname = "home"\nhost = "127.0.0.1"\n'
                         f'port = {dovecot.tls_port}\nusername = "{user}"\n'
-                        f'ca_file = "{dovecot.ca_file}"\npassword_env = "MW_PW"\n{alerts}\n')  # fmt: skip
+                        f'ca_file = "{dovecot.ca_file}"\n{secret}\n{alerts}\n')  # fmt: skip
         path.chmod(0o600)
         return path
 
@@ -184,3 +184,18 @@ def test_a_failing_login_is_reported_as_by_a_full_scan(dovecot: Dovecot, user: s
     monkeypatch.setenv("MW_PW", "secret-pw")
     back = scan(run, cfg, "-q")
     assert "Resolved: mailbox home works again" in back.out and SETTLED not in back.err
+
+
+def test_the_check_and_the_full_scan_run_the_password_command_once(
+    dovecot: Dovecot, user: str, config: Callable[..., Path], run: Run, tmp_path: Path
+) -> None:
+    runs, command = tmp_path / "runs", tmp_path / "password.sh"
+    command.write_text(f"#!/bin/sh\necho run >> {runs}\necho secret-pw\n")
+    command.chmod(0o700)
+    cfg = config(secret=f'password_command = "{command}"')
+    dovecot.append(user, "INBOX", [NOTICE])
+    scan(run, cfg, "-q")  # no record yet: the full scan alone
+    assert SETTLED in scan(run, cfg, "-q").err  # the check alone
+    dovecot.append(user, "INBOX", [ACCEPTED])
+    assert "1 new" in scan(run, cfg).out  # the check, then the full scan, with one secret
+    assert runs.read_text().split() == ["run"] * 3

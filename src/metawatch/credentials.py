@@ -32,6 +32,14 @@ class Secret:
     __str__ = __repr__
 
 
+def remembered(known: dict[str, Secret], mailbox: MailboxConfig, prompt: Prompt | None) -> Secret:
+    """The mailbox's secret from ``known``, else resolved and kept there: a scan runs a
+    command, or asks, once per mailbox (its quick check for new mail and its full run share it)."""
+    if mailbox.name not in known:
+        known[mailbox.name] = resolve(mailbox, prompt)
+    return known[mailbox.name]
+
+
 def resolve(mailbox: MailboxConfig, prompt: Prompt | None) -> Secret:
     """The secret for a mailbox, from wherever its config says."""
     where = f"mailbox '{mailbox.name}'"

@@ -16,7 +16,7 @@ from metawatch import accounts as acc
 from metawatch import status
 from metawatch.classify import Classifier
 from metawatch.config import AccountConfig, MailboxConfig, Settings, mailbox_from_url
-from metawatch.credentials import Prompt
+from metawatch.credentials import Prompt, Secret
 from metawatch.errors import DeadlineExceeded, LockedError, MetawatchError, SourceError
 from metawatch.models import (
     AI_KINDS,
@@ -278,14 +278,17 @@ def open_sources(
     store: Store | None,
     prompt: Prompt | None,
     deadline: Deadline | None = None,
+    known: dict[str, Secret] | None = None,
 ) -> list[MailSource]:
-    """Sources for the SOURCE arguments, or every configured mailbox when there are none."""
+    """Sources for the SOURCE arguments, or every configured mailbox when there are none; the
+    secrets ``known`` already are not resolved again."""
     from metawatch.sources.files import FileSource
 
     if not names:
-        return [imap_source(m, store, prompt, deadline) for m in settings.mailboxes]
+        return [imap_source(m, store, prompt, deadline, known) for m in settings.mailboxes]
+    trusted = settings.trusted_authserv_ids
     return [
-        imap_source(mailbox_from_url(n, settings.trusted_authserv_ids), store, prompt, deadline)
+        imap_source(mailbox_from_url(n, trusted), store, prompt, deadline, known)
         if n.startswith(("imap://", "imaps://"))
         else FileSource(n)
         for n in names
@@ -293,15 +296,17 @@ def open_sources(
 
 
 def imap_source(mailbox: MailboxConfig, store: Store | None, prompt: Prompt | None,
-                deadline: Deadline | None = None) -> ImapSource:  # fmt: skip
+                deadline: Deadline | None = None,
+                known: dict[str, Secret] | None = None) -> ImapSource:  # fmt: skip
     """An IMAP source with its credentials, stored cursors and the scan's deadline."""
-    from metawatch.credentials import resolve
+    from metawatch.credentials import remembered
     from metawatch.rules import senders
     from metawatch.sources.imap import ImapSource
 
     domains = list(senders()["imap"]["search_from"])
     cursors = store.cursors(mailbox.name) if store else {}
-    return ImapSource(mailbox, lambda: resolve(mailbox, prompt), domains, cursors,
+    known = {} if known is None else known
+    return ImapSource(mailbox, lambda: remembered(known, mailbox, prompt), domains, cursors,
                       scan_deadline=deadline)  # fmt: skip
 
 

@@ -18,6 +18,7 @@ rewritten after every scan) and any failure leave every scan in full.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -32,6 +33,7 @@ from typing import Any
 
 from metawatch import __version__
 from metawatch.config import MailboxConfig, Settings
+from metawatch.credentials import Secret, remembered
 from metawatch.errors import MetawatchError
 from metawatch.models import AccountStatus, Cursor, Deadline
 
@@ -91,11 +93,12 @@ def nothing_new(
     now: datetime,
     deadline: Deadline,
     jobs: int,
+    known: dict[str, Secret],
 ) -> bool:
     """Whether a full scan of ``mailboxes`` would find nothing new and send nothing (see above).
 
     A mailbox that cannot be checked (a login that fails, a server away) is left to the full
-    scan, which reports it.
+    scan, which reports it. The secrets resolved are kept in ``known``, for the full scan.
     """
     found = None if settings.report_html else read(url)
     if found is None or found.fingerprint != fingerprint(settings):
@@ -104,7 +107,7 @@ def nothing_new(
         return False
     try:
         with ThreadPoolExecutor(max(1, min(jobs, len(mailboxes)))) as pool:
-            same = all(pool.map(lambda m: _unchanged(m, found.cursors, deadline), mailboxes))
+            same = all(pool.map(lambda m: _unchanged(m, found.cursors, deadline, known), mailboxes))
     except MetawatchError as e:
         log.debug("checking the mailboxes for new mail failed, scanning in full: %s", e)
         return False
@@ -127,10 +130,10 @@ def read(url: str) -> Settled | None:
         return None  # no database yet, an older one, or a record this version cannot read
 
 
-def _unchanged(mailbox: MailboxConfig, cursors: Sequence[Cursor], deadline: Deadline) -> bool:
-    from metawatch.credentials import resolve
+def _unchanged(mailbox: MailboxConfig, cursors: Sequence[Cursor], deadline: Deadline,
+               known: dict[str, Secret]) -> bool:  # fmt: skip
     from metawatch.sources.imap import ImapSource
 
     own = {c.folder: c for c in cursors if c.mailbox == mailbox.name}
-    source = ImapSource(mailbox, lambda: resolve(mailbox, None), (), own, scan_deadline=deadline)
-    return source.unchanged()
+    secret = functools.partial(remembered, known, mailbox, None)  # no prompt: never asks
+    return ImapSource(mailbox, secret, (), own, scan_deadline=deadline).unchanged()

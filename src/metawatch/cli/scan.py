@@ -55,8 +55,9 @@ def scan(
         raise UsageError("nothing to scan: give a SOURCE, or configure a [[mailbox]] "
                          "(see `metawatch config init`)")  # fmt: skip
     deadline = scan_deadline(settings)
+    known: dict[str, Any] = {}  # each mailbox's secret: resolved once, for the check and the scan
     if not (sources or dry_run) and settled.nothing_new(
-        obj.url(), obj.settings(), settings.mailboxes, now(), deadline, jobs
+        obj.url(), obj.settings(), settings.mailboxes, now(), deadline, jobs, known
     ):
         health.ping(settings.health.ping_url)
         return 0
@@ -81,7 +82,7 @@ def scan(
         health.ping(settings.health.ping_url, "/start")
         with scan_progress(quiet) as progress:
             opened = pipeline.open_sources(
-                sources, settings, store, progress.asking(prompt_password), deadline
+                sources, settings, store, progress.asking(prompt_password), deadline, known
             )
             summary = pipeline.scan_all(store, classifier, opened, jobs,
                                         settings.keep_originals, progress, deadline)  # fmt: skip
