@@ -19,7 +19,7 @@ from .dovecot import Dovecot, free_port
 from .receivers import WebhookReceiver
 
 Run = Callable[..., Result]
-SETTLED = "nothing new since the last scan"  # the --debug line of a scan that ended early
+SETTLED = "nothing new from Meta since the last scan"  # the --debug line of a scan that ended early
 NOTICE = (SAMPLES / "en-ig-notice-2025.eml").read_bytes()  # Tom's Instagram: unprotected
 CODE = (SAMPLES / "en-ig-code-2024.eml").read_bytes()  # dated 2024-06-05 18:30 UTC
 ACCEPTED = (SAMPLES / "de-fb-accepted.eml").read_bytes()
@@ -82,6 +82,18 @@ def test_new_mail_is_scanned_in_full(
     later = scan(run, cfg)
     assert "scanned 1 mails: 1 new" in later.out and SETTLED not in later.err
     assert SETTLED in scan(run, cfg).err
+
+
+def test_mail_from_others_needs_no_full_scan(
+    dovecot: Dovecot, user: str, config: Callable[..., Path], run: Run, db: Path
+) -> None:
+    dovecot.append(user, "INBOX", [NOTICE])
+    cfg = config()
+    scan(run, cfg, "-q")
+    dovecot.append(user, "INBOX", [(SAMPLES / "not-meta-bank.eml").read_bytes()])
+    assert SETTLED in scan(run, cfg, "-q").err  # the cursor stays behind: nothing was written
+    dovecot.append(user, "INBOX", [ACCEPTED])
+    assert "scanned 1 mails: 1 new" in scan(run, cfg).out
 
 
 def test_a_new_folder_is_scanned_in_full(

@@ -2,15 +2,15 @@
 
 A full scan ends by evaluating every account and sending what deserves an alert. When nothing
 failed and every alert was delivered, it records what it settled: a digest of the configuration,
-the cursor of every configured folder, and the first moment a scan with nothing new may alert
-again (an open alert's reminder, a pending objection going stale). Every other write to the store
-deletes that record (``Database._write``).
+the cursor of every configured folder, what a scan searches for (Meta's senders), and the first
+moment a scan with nothing new may alert again (an open alert's reminder, a pending objection
+going stale). Every other write to the store deletes that record (``Database._write``).
 
 The next scan reads the record with the standard library's sqlite3. When it is there, for the same
-configuration and before that moment, and every folder still shows its cursor's UIDVALIDITY and
-UIDNEXT, a full scan would read nothing, store nothing and send nothing: the scan ends there,
+configuration and before that moment, and no folder has new mail from Meta's senders since its
+cursor, a full scan would store nothing but moved cursors and send nothing: the scan ends there,
 without loading SQLAlchemy, the parsers or the rules. It then costs a login, a LIST and a STATUS
-per folder.
+per folder, and an EXAMINE and a SEARCH in a folder where other mail arrived.
 
 A PostgreSQL database (shared by hosts), a configured ``report_html`` (the report is dated, and
 rewritten after every scan) and any failure leave every scan in full.
@@ -48,19 +48,22 @@ class Settled:
     fingerprint: str  # of the configuration and metawatch's version
     cursors: tuple[Cursor, ...]
     until: datetime | None  # the first moment a scan with nothing new may alert; None: never
+    senders: tuple[str, ...]  # what a scan searches for: Meta's sender domains and names
 
     def dumps(self) -> str:
         """As stored."""
         until = self.until.isoformat() if self.until else None
-        cursors = [astuple(c) for c in self.cursors]
-        return json.dumps({"fingerprint": self.fingerprint, "cursors": cursors, "until": until})
+        return json.dumps({"fingerprint": self.fingerprint, "until": until,
+                           "cursors": [astuple(c) for c in self.cursors],
+                           "senders": self.senders})  # fmt: skip
 
     @classmethod
     def loads(cls, text: str) -> Settled:
         """From what ``dumps`` stored."""
         data = json.loads(text)
         until = datetime.fromisoformat(data["until"]) if data["until"] else None
-        return cls(data["fingerprint"], tuple(Cursor(*c) for c in data["cursors"]), until)
+        cursors = tuple(Cursor(*c) for c in data["cursors"])
+        return cls(data["fingerprint"], cursors, until, tuple(data["senders"]))
 
 
 def fingerprint(settings: Settings) -> str:
@@ -75,6 +78,7 @@ def record(
     must run in full anyway (a report to rewrite, a mailbox's login failure to resolve)."""
     from metawatch.alerts.conditions import stale_from
     from metawatch.alerts.engine import reminder_due
+    from metawatch.rules import senders
 
     open_alerts = store.open_alerts()
     if settings.report_html or any(a.subject.startswith("mailbox:") for a in open_alerts):
@@ -83,7 +87,8 @@ def record(
     grace = settings.alerts.pending_interval
     due += [t for s in statuses if (t := stale_from(s, grace)) and t > now]
     cursors = tuple(c for m in settings.mailboxes for c in store.cursors(m.name).values())
-    store.settle(Settled(fingerprint(settings), cursors, min(due, default=None)).dumps())
+    search = tuple(senders()["imap"]["search_from"])
+    store.settle(Settled(fingerprint(settings), cursors, min(due, default=None), search).dumps())
 
 
 def nothing_new(
@@ -107,13 +112,13 @@ def nothing_new(
         return False
     try:
         with ThreadPoolExecutor(max(1, min(jobs, len(mailboxes)))) as pool:
-            same = all(pool.map(lambda m: _unchanged(m, found.cursors, deadline, known), mailboxes))
+            same = all(pool.map(lambda m: _unchanged(m, found, deadline, known), mailboxes))
     except MetawatchError as e:
         log.debug("checking the mailboxes for new mail failed, scanning in full: %s", e)
         return False
     if same:
         due = f"before {found.until:%Y-%m-%d %H:%M} UTC" if found.until else "ever"
-        log.debug("nothing new since the last scan, and no alert due %s: done", due)
+        log.debug("nothing new from Meta since the last scan, and no alert due %s: done", due)
     return same
 
 
@@ -130,10 +135,11 @@ def read(url: str) -> Settled | None:
         return None  # no database yet, an older one, or a record this version cannot read
 
 
-def _unchanged(mailbox: MailboxConfig, cursors: Sequence[Cursor], deadline: Deadline,
+def _unchanged(mailbox: MailboxConfig, found: Settled, deadline: Deadline,
                known: dict[str, Secret]) -> bool:  # fmt: skip
     from metawatch.sources.imap import ImapSource
 
-    own = {c.folder: c for c in cursors if c.mailbox == mailbox.name}
+    own = {c.folder: c for c in found.cursors if c.mailbox == mailbox.name}
     secret = functools.partial(remembered, known, mailbox, None)  # no prompt: never asks
-    return ImapSource(mailbox, secret, (), own, scan_deadline=deadline).unchanged()
+    source = ImapSource(mailbox, secret, found.senders, own, scan_deadline=deadline)
+    return source.unchanged()

@@ -251,9 +251,19 @@ class ImapSource:
         return [f.name for f in self.folder_list(client) if f.scanned]
 
     def unchanged(self) -> bool:
-        """Whether every folder a scan reads is as its cursor left it (LIST and STATUS only)."""
+        """Whether no folder a scan reads has new mail from Meta's senders since its cursor:
+        LIST and STATUS, and EXAMINE and SEARCH in a folder where other mail arrived."""
         with self._session() as client:
-            return all(self._read_up_to(f, *self._status(client, f)) for f in self.folders(client))
+            return not any(self._news(client, f) for f in self.folders(client))
+
+    def _news(self, client: Any, folder: str) -> bool:
+        validity, uidnext = self._status(client, folder)
+        if self._read_up_to(folder, validity, uidnext):
+            return False
+        cur = self.cursors.get(folder)
+        if cur is None or cur.uidvalidity != validity or cur.uidnext is None:
+            return True  # a new folder, one to read again, or one not read to its end
+        return bool(self._new_uids(client, folder, cur.last_uid))
 
     def _status(self, client: Any, folder: str) -> tuple[int, int]:
         status = client.folder_status(folder, [b"UIDVALIDITY", b"UIDNEXT"])
@@ -272,11 +282,7 @@ class ImapSource:
         last = cur.last_uid if cur and cur.uidvalidity == validity else 0
         if cur and cur.uidvalidity != validity:
             log.info("mailbox %s folder %s: UIDVALIDITY changed, rescanning", self.name, folder)
-        client.select_folder(folder, readonly=True)  # EXAMINE: flags can't change
-        # "UID n:*" always includes the highest UID even when it is below n (RFC 3501): filter.
-        uids = sorted(
-            u for u in client.search([*self._criteria, "UID", f"{last + 1}:*"]) if u > last
-        )
+        uids = self._new_uids(client, folder, last)
         if uids:  # announce the folder before the first (slow) fetch, for the progress display
             yield Batch((), folder=folder, total=len(uids))
         size = self.config.batch_size
@@ -294,6 +300,14 @@ class ImapSource:
             yield self._advance(
                 Cursor(self.name, folder, validity, max(last, uidnext - 1), uidnext), ()
             )
+
+    def _new_uids(self, client: Any, folder: str, last: int) -> list[int]:
+        """The UIDs above ``last`` of the mails from Meta's senders, in order."""
+        client.select_folder(folder, readonly=True)  # EXAMINE: flags can't change
+        # "UID n:*" always includes the highest UID even when it is below n (RFC 3501): filter.
+        return sorted(
+            u for u in client.search([*self._criteria, "UID", f"{last + 1}:*"]) if u > last
+        )
 
     def _advance(self, cursor: Cursor, mails: tuple[RawMail, ...]) -> Batch:
         # The consumer asks for the next batch only after committing this one (see MailSource).
