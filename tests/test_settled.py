@@ -46,6 +46,15 @@ def config(tmp_path: Path, dovecot: Dovecot, user: str) -> Callable[..., Path]:
     return write
 
 
+@pytest.fixture
+def cfg(dovecot: Dovecot, user: str, config: Callable[..., Path], run: Run) -> Path:
+    """The config, after a full scan of a mailbox that holds Tom's notice (the record is written)."""
+    dovecot.append(user, "INBOX", [NOTICE])
+    path = config()
+    scan(run, path, "-q")
+    return path
+
+
 def scan(run: Run, cfg: Path, *args: str) -> Result:
     return run("--debug", "--config", str(cfg), "scan", *args)
 
@@ -72,12 +81,7 @@ def test_a_rescan_with_nothing_new_ends_without_loading_the_store(
     assert not {"sqlalchemy", "sqlmodel", "mailparser", "bs4", "metawatch.rules"} & imported
 
 
-def test_new_mail_is_scanned_in_full(
-    dovecot: Dovecot, user: str, config: Callable[..., Path], run: Run
-) -> None:
-    dovecot.append(user, "INBOX", [NOTICE])
-    cfg = config()
-    scan(run, cfg, "-q")
+def test_new_mail_is_scanned_in_full(dovecot: Dovecot, user: str, cfg: Path, run: Run) -> None:
     dovecot.append(user, "INBOX", [ACCEPTED])
     later = scan(run, cfg)
     assert "scanned 1 mails: 1 new" in later.out and SETTLED not in later.err
@@ -85,33 +89,20 @@ def test_new_mail_is_scanned_in_full(
 
 
 def test_mail_from_others_needs_no_full_scan(
-    dovecot: Dovecot, user: str, config: Callable[..., Path], run: Run, db: Path
+    dovecot: Dovecot, user: str, cfg: Path, run: Run
 ) -> None:
-    dovecot.append(user, "INBOX", [NOTICE])
-    cfg = config()
-    scan(run, cfg, "-q")
     dovecot.append(user, "INBOX", [(SAMPLES / "not-meta-bank.eml").read_bytes()])
     assert SETTLED in scan(run, cfg, "-q").err  # the cursor stays behind: nothing was written
     dovecot.append(user, "INBOX", [ACCEPTED])
     assert "scanned 1 mails: 1 new" in scan(run, cfg).out
 
 
-def test_a_new_folder_is_scanned_in_full(
-    dovecot: Dovecot, user: str, config: Callable[..., Path], run: Run
-) -> None:
-    dovecot.append(user, "INBOX", [NOTICE])
-    cfg = config()
-    scan(run, cfg, "-q")
+def test_a_new_folder_is_scanned_in_full(dovecot: Dovecot, user: str, cfg: Path, run: Run) -> None:
     dovecot.append(user, "Archive", [ACCEPTED])
     assert "1 new" in scan(run, cfg).out
 
 
-def test_any_write_to_the_store_ends_the_record(
-    dovecot: Dovecot, user: str, config: Callable[..., Path], run: Run, db: Path
-) -> None:
-    dovecot.append(user, "INBOX", [NOTICE])
-    cfg = config()
-    scan(run, cfg, "-q")
+def test_any_write_to_the_store_ends_the_record(cfg: Path, run: Run, db: Path) -> None:
     assert settled.read(database_url(str(db))) is not None
     added = run("accounts", "add", "--platform", "facebook", "--email", "tom@example.org")
     assert added.code == 0
@@ -120,12 +111,10 @@ def test_any_write_to_the_store_ends_the_record(
     assert SETTLED in scan(run, cfg, "-q").err  # settled again
 
 
-def test_a_changed_config_is_scanned_in_full(
-    dovecot: Dovecot, user: str, config: Callable[..., Path], run: Run
-) -> None:
-    dovecot.append(user, "INBOX", [NOTICE])
-    scan(run, config(), "-q")
-    assert SETTLED not in scan(run, config(top="require_fresh_confirmation = true"), "-q").err
+@pytest.mark.usefixtures("cfg")
+def test_a_changed_config_is_scanned_in_full(config: Callable[..., Path], run: Run) -> None:
+    changed = config(top="require_fresh_confirmation = true")  # the same file, rewritten
+    assert SETTLED not in scan(run, changed, "-q").err
 
 
 def test_a_reminder_falls_due_on_time(dovecot: Dovecot, user: str, config: Callable[..., Path],
@@ -183,12 +172,9 @@ def test_a_configured_report_is_rewritten_by_every_scan(
     assert report.exists()
 
 
-def test_a_failing_login_is_reported_as_by_a_full_scan(dovecot: Dovecot, user: str,
-                                                       config: Callable[..., Path], run: Run,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    dovecot.append(user, "INBOX", [NOTICE])
-    cfg = config()
-    scan(run, cfg, "-q")
+def test_a_failing_login_is_reported_as_by_a_full_scan(
+    cfg: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MW_PW", "wrong")
     failed = scan(run, cfg, "-q")
     assert failed.code == 77 and "login failed" in failed.err

@@ -105,7 +105,7 @@ def nothing_new(
     A mailbox that cannot be checked (a login that fails, a server away) is left to the full
     scan, which reports it. The secrets resolved are kept in ``known``, for the full scan.
     """
-    found = None if settings.report_html else read(url)
+    found = read(url)  # never written with report_html: its digest is another config's then
     if found is None or found.fingerprint != fingerprint(settings):
         return False
     if found.until is not None and now >= found.until:
